@@ -22,12 +22,12 @@ __all__ = [
     "DCTERMS",
     "ID",
     "KG",
+    "ONTOLOGY_PATH",
     "PROV",
     "SCHEMA",
+    "SCORING_LABELS",
     "SKOS",
     "WD",
-    "ONTOLOGY_PATH",
-    "SCORING_LABELS",
     "bind_namespaces",
     "ontology_graph",
     "relation",
@@ -47,8 +47,14 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 # An installed wheel carries the ontology inside the package; a source checkout has it
 # at the top level beside kg/.
 ONTOLOGY_PATH = next(
-    (p for p in (_PACKAGE_DIR / "_ontology" / "kg.ttl", _PACKAGE_DIR.parent / "ontology" / "kg.ttl")
-     if p.exists()),
+    (
+        p
+        for p in (
+            _PACKAGE_DIR / "_ontology" / "kg.ttl",
+            _PACKAGE_DIR.parent / "ontology" / "kg.ttl",
+        )
+        if p.exists()
+    ),
     _PACKAGE_DIR.parent / "ontology" / "kg.ttl",
 )
 

@@ -1,0 +1,182 @@
+"""The library's main jobs, as a notebook user calls them: ingest, extract, show.
+
+>>> import kg
+>>> with kg.open_store("memory:") as store:
+...     report = kg.ingest(["data/samples"], store)           # doctest: +SKIP
+...     report.documents, report.claims                       # doctest: +SKIP
+(24, 310)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from kg.extract import Extractor
+from kg.ingest import read_documents
+from kg.model import Claim, Document, InputProblem
+from kg.store import Store
+
+__all__ = [
+    "IngestReport",
+    "claim_record",
+    "extract_records",
+    "ingest",
+    "show_actor",
+]
+
+log = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did: documents stored, unchanged or skipped, claims, problems."""
+
+    documents: int = 0
+    stored: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    claims: int = 0
+    problems: list[InputProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _documents_only(
+    items: Iterable[Document | InputProblem], problems: list[InputProblem]
+) -> Iterator[Document]:
+    for item in items:
+        if isinstance(item, InputProblem):
+            log.warning("%s", item)
+            problems.append(item)
+        else:
+            yield item
+
+
+def ingest(
+    paths: Iterable[PathLike],
+    store: Store,
+    *,
+    date: dt.date | None = None,
+    source: str | None = None,
+    jobs: int = 1,
+    refresh: bool = False,
+    extractor: Extractor | None = None,
+    progress: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """Read articles, extract their claims and store each document atomically.
+
+    Documents already in the store (same text, hence same id) are skipped unless
+    ``refresh`` is set, so an interrupted ingest resumes where it stopped. Bad inputs
+    are collected in the report's ``problems``; the batch goes on past them.
+    """
+    report = IngestReport()
+    extractor = extractor or Extractor()
+    docs = _documents_only(read_documents(paths, date=date, source=source), report.problems)
+    seen: set[str] = set()
+
+    def pending() -> Iterator[Document]:
+        for doc in docs:
+            report.documents += 1
+            if doc.doc_id in seen or (not refresh and store.has_document(doc.doc_id)):
+                report.skipped += 1
+                if progress:
+                    progress(report)
+                continue
+            seen.add(doc.doc_id)
+            yield doc
+
+    for doc, result in extractor.extract_many(pending(), n_process=jobs):
+        if isinstance(result, InputProblem):
+            report.problems.append(result)
+            continue
+        if store.replace_document(doc, result):
+            report.stored += 1
+        else:
+            report.unchanged += 1
+        report.claims += len(result)
+        if progress:
+            progress(report)
+    return report
+
+
+def claim_record(claim: Claim, document: Document | None = None) -> dict[str, Any]:
+    """A claim in the scoring contract of the gold files, plus evidence and provenance."""
+    date = claim.event_date or (document.date if document else None)
+    return {
+        "doc": document.name if document else claim.document,
+        "subject": claim.subject.ref(),
+        "relation": claim.relation.label,
+        "object": claim.object.ref(),
+        "modality": claim.modality.value,
+        "attributed_to": claim.attributed_to.ref() if claim.attributed_to else None,
+        "property": claim.relation.name,
+        "evidence": claim.evidence,
+        "confidence": claim.confidence,
+        "date": date.isoformat() if date else None,
+        "trigger": claim.trigger,
+        "sentence": claim.sentence,
+    }
+
+
+def extract_records(
+    paths: Iterable[PathLike],
+    output: IO[str],
+    *,
+    date: dt.date | None = None,
+    source: str | None = None,
+    jobs: int = 1,
+    extractor: Extractor | None = None,
+) -> IngestReport:
+    """Extract claims without a store and write them as JSON Lines to ``output``."""
+    report = IngestReport()
+    extractor = extractor or Extractor()
+    docs = _documents_only(read_documents(paths, date=date, source=source), report.problems)
+    for doc, result in extractor.extract_many(docs, n_process=jobs):
+        report.documents += 1
+        if isinstance(result, InputProblem):
+            report.problems.append(result)
+            continue
+        for claim in result:
+            output.write(json.dumps(claim_record(claim, doc), ensure_ascii=False) + "\n")
+        report.claims += len(result)
+    return report
+
+
+def show_actor(store: Store, actor: str) -> dict[str, list[dict[str, Any]]]:
+    """An actor's claims grouped by relation label, with their sources.
+
+    Each entry gives subject, object, modality, who claims it, the evidence, the
+    document's title, source and date.
+    """
+    documents = {d["id"]: d for d in store.documents()}
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for claim in store.claims(actor=actor):
+        doc = documents.get(claim.document, {})
+        grouped[claim.relation.label].append(
+            {
+                "subject": claim.subject.label,
+                "relation": claim.relation.label,
+                "property": claim.relation.name,
+                "object": claim.object.label,
+                "modality": claim.modality.value,
+                "attributed_to": claim.attributed_to.label if claim.attributed_to else None,
+                "evidence": claim.evidence,
+                "confidence": claim.confidence,
+                "title": doc.get("title"),
+                "source": doc.get("source"),
+                "date": str(claim.event_date or doc.get("date") or "") or None,
+                "document": doc.get("name") or claim.document,
+            }
+        )
+    return dict(grouped)

@@ -1,0 +1,392 @@
+"""The ``kg`` command line: a thin click layer over the library API.
+
+Each command parses its options, calls one library function and prints the result.
+Errors a user can cause (:class:`kg.errors.KgError`) are printed on one line, without a
+traceback, and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg import api
+from kg.errors import KgError
+from kg.ingest import parse_date
+from kg.ontology import SCORING_LABELS
+
+__all__ = ["main"]
+
+DEFAULT_STORE = "./kg-store"
+DEFAULT_GRAPH = "exports/graph.html"
+EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "xml")
+
+
+class DateType(click.ParamType):
+    """A calendar date: 2024-10-18, 18 October 2024, …"""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, dt.date):
+            return value
+        parsed = parse_date(str(value))
+        if parsed is None:
+            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
+        return parsed
+
+
+def store_option() -> Callable:
+    """``--store URI``, shared by every command that opens the store."""
+    return click.option(
+        "--store",
+        "store_uri",
+        envvar="KG_STORE",
+        default=DEFAULT_STORE,
+        show_default=True,
+        metavar="URI",
+        help="Store: a folder (embedded Oxigraph), oxigraph:PATH, or memory:. "
+        "Default from $KG_STORE.",
+    )
+
+
+def _open(store_uri: str, *, read_only: bool = False):
+    from kg.store import open_store
+
+    return open_store(store_uri, read_only=read_only, create=not read_only)
+
+
+class KgGroup(click.Group):
+    """Print :class:`KgError` as one line and exit 1, instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KgError as err:
+            click.secho(f"error: {err}", fg="red", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kg")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """kg: a knowledge graph of who does what to whom in geopolitical news.
+
+    \b
+    Quick tour:
+      kg ingest data/samples            # articles → claims in ./kg-store
+      kg stats                          # what the store holds
+      kg show "North Korea"             # an actor's claims, with evidence
+      kg query "SELECT * WHERE { ?s ?p ?o } LIMIT 5"
+      kg viz -o exports/graph.html --open
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _report_problems(report: api.IngestReport) -> None:
+    for problem in report.problems:
+        click.secho(f"error: {problem}", fg="red", err=True)
+
+
+def _progress_printer() -> Callable[[api.IngestReport], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def show(report: api.IngestReport) -> None:
+        rate = report.documents / max(time.monotonic() - started, 1e-6)
+        click.echo(
+            f"\r  {report.documents} documents ({report.stored} stored, {report.skipped} "
+            f"already there), {report.claims} claims, {rate:.1f} docs/s ",
+            nl=False,
+            err=True,
+        )
+
+    return show
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option()
+@click.option("--date", type=DateType(), help="Publication date for every article read.")
+@click.option("--source", help="Source name for every article read.")
+@click.option("-j", "--jobs", default=1, show_default=True, help="Extraction processes.")
+@click.option("--refresh", is_flag=True, help="Re-extract documents already in the store.")
+def ingest(
+    paths: tuple[Path, ...],
+    store_uri: str,
+    date: dt.date | None,
+    source: str | None,
+    jobs: int,
+    refresh: bool,
+) -> None:
+    """Read articles, extract their claims, and store them.
+
+    PATHS are files or folders (read recursively): .txt (first line is the title when
+    a blank line follows), .html, .jsonl (one article a line: id, text, title, date,
+    url, source) and RSS/Atom feeds (.xml, .rss, .atom).
+
+    \b
+    Example:
+      kg ingest data/samples --store ./kg-store
+    """
+    with _open(store_uri) as store:
+        progress = _progress_printer()
+        report = api.ingest(
+            paths, store, date=date, source=source, jobs=jobs, refresh=refresh, progress=progress
+        )
+    if progress:
+        click.echo(err=True)
+    _report_problems(report)
+    click.echo(
+        f"{report.documents} documents read: {report.stored} stored, "
+        f"{report.unchanged} unchanged, {report.skipped} already in the store; "
+        f"{report.claims} claims; {len(report.problems)} problems."
+    )
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSONL file (default: stdout).",
+)
+@click.option("--date", type=DateType(), help="Publication date for every article read.")
+@click.option("--source", help="Source name for every article read.")
+@click.option("-j", "--jobs", default=1, show_default=True, help="Extraction processes.")
+def extract(
+    paths: tuple[Path, ...],
+    output: Path | None,
+    date: dt.date | None,
+    source: str | None,
+    jobs: int,
+) -> None:
+    """Extract claims without a store, as JSON Lines (the scoring contract).
+
+    Each line: doc, subject, relation, object, modality, attributed_to, evidence,
+    confidence, date. A gold file is a valid input, so extraction can be scored:
+
+    \b
+    Example:
+      kg extract ../shared/eval/dev.jsonl --output pred.jsonl
+      python ../shared/eval/score.py ../shared/eval/dev.jsonl pred.jsonl
+    """
+    if output is None:
+        report = api.extract_records(paths, sys.stdout, date=date, source=source, jobs=jobs)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = output.with_name(output.name + ".partial")
+        with partial.open("w", encoding="utf-8") as handle:
+            report = api.extract_records(paths, handle, date=date, source=source, jobs=jobs)
+        partial.replace(output)
+        click.echo(f"{report.documents} documents, {report.claims} claims → {output}", err=True)
+    _report_problems(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the query from a .rq file.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+)
+@store_option()
+def query(sparql: str | None, query_file: Path | None, fmt: str, store_uri: str) -> None:
+    """Run a SPARQL query over every graph of the store.
+
+    \b
+    Example:
+      kg query "SELECT ?s ?o WHERE { ?s kg:militaryAid ?o }"
+      kg query --file data/queries/relations-by-label.rq --format csv
+
+    The prefixes kg:, kgid:, wd:, prov:, dcterms:, schema:, skos:, rdfs:, rdf:, owl: and
+    xsd: are predeclared.
+    """
+    from kg.query import format_result, run_query
+
+    if (sparql is None) == (query_file is None):
+        raise click.UsageError("give a SPARQL query or --file, not both")
+    text = query_file.read_text("utf-8") if query_file else sparql
+    with _open(store_uri, read_only=True) as store:
+        click.echo(format_result(run_query(store, text), fmt))
+
+
+@main.command()
+@click.argument("actor")
+@store_option()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def show(actor: str, store_uri: str, fmt: str) -> None:
+    """Show an actor's claims grouped by relation, with evidence and sources.
+
+    ACTOR is a label, an alias or a Wikidata QID.
+
+    \b
+    Example:
+      kg show "North Korea"
+      kg show Q159 --format json
+    """
+    with _open(store_uri, read_only=True) as store:
+        grouped = api.show_actor(store, actor)
+    if fmt == "json":
+        click.echo(json.dumps(grouped, ensure_ascii=False, indent=2))
+        return
+    if not grouped:
+        click.echo(f"no claims about {actor!r} in the store")
+        return
+    for label in (lab for lab in SCORING_LABELS if lab in grouped):
+        click.secho(label, bold=True)
+        for item in grouped[label]:
+            claimed = f" — according to {item['attributed_to']}" if item["attributed_to"] else ""
+            click.echo(f"  {item['subject']} → {item['object']} [{item['modality']}]{claimed}")
+            click.echo(f"    “{item['evidence']}”")
+            origin = ", ".join(str(v) for v in (item["title"], item["source"], item["date"]) if v)
+            click.echo(f"    {origin or item['document']}")
+
+
+@main.command()
+@store_option()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def stats(store_uri: str, fmt: str) -> None:
+    """Count documents, actors and claims (by relation and modality).
+
+    \b
+    Example:
+      kg stats --store ./kg-store
+    """
+    with _open(store_uri, read_only=True) as store:
+        numbers = store.stats()
+    if fmt == "json":
+        click.echo(json.dumps(numbers, indent=2))
+        return
+    click.echo(
+        f"{numbers['documents']} documents, {numbers['actors']} actors, "
+        f"{numbers['claims']} claims, {numbers['triples']} triples"
+    )
+    for title, key in (("by relation", "by_relation"), ("by modality", "by_modality")):
+        counts = numbers.get(key) or {}
+        if counts:
+            click.echo(f"claims {title}:")
+            for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                click.echo(f"  {name:<16} {count:>6}")
+
+
+@main.command()
+@store_option()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_GRAPH,
+    show_default=True,
+)
+@click.option("--open", "open_page", is_flag=True, help="Open the page in the default browser.")
+@click.option("--show-negated", is_flag=True, help="Also draw negated claims.")
+def viz(store_uri: str, output: Path, open_page: bool, show_negated: bool) -> None:
+    """Draw the store as an interactive HTML graph (works offline, from file://).
+
+    \b
+    Example:
+      kg viz -o exports/graph.html --open
+    """
+    from kg.analyze import claims_graph
+    from kg.viz import write_graph_html
+
+    modalities = ("asserted", "hedged", "negated") if show_negated else ("asserted", "hedged")
+    with _open(store_uri, read_only=True) as store:
+        graph = claims_graph(store.claims(), modalities=modalities)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    path = write_graph_html(graph, output, title="kg — geopolitical relations")
+    click.echo(f"{graph.number_of_nodes()} actors, {graph.number_of_edges()} relations → {path}")
+    if open_page:
+        click.launch(str(path.resolve()))
+
+
+@main.command()
+@store_option()
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="trig", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
+def export(store_uri: str, fmt: str, output: Path | None) -> None:
+    """Export the store as RDF (named graphs kept by nq, trig and jsonld).
+
+    \b
+    Example:
+      kg export --format nq -o exports/backup.nq
+    """
+    with _open(store_uri, read_only=True) as store:
+        if output is None:
+            store.export(sys.stdout.buffer, fmt)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            store.export(output, fmt)
+            click.echo(f"wrote {output}", err=True)
+
+
+@main.command(name="import")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@store_option()
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="Default: from the suffix."
+)
+def import_(files: tuple[Path, ...], store_uri: str, fmt: str | None) -> None:
+    """Load RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) into the store.
+
+    \b
+    Example:
+      kg import exports/backup.nq --store ./restored-store
+    """
+    failed = 0
+    with _open(store_uri) as store:
+        for path in files:
+            try:
+                count = store.import_file(path, fmt)
+            except KgError as err:
+                click.secho(f"error: {err}", fg="red", err=True)
+                failed += 1
+                continue
+            click.echo(f"{path}: {count} triples")
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

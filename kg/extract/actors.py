@@ -1,0 +1,370 @@
+"""Who a phrase stands for: gazetteer mentions, metonyms, demonyms, officials, coreference.
+
+:class:`DocActors` is built once per parsed document. It answers "which actors does the
+noun phrase headed by this token denote?" (``resolve``), lifting people to the state or
+organisation they serve (gold rule 1) and reading capitals, seats of power and
+demonyms as their state (rule 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+from spacy.tokens import Doc, Span, Token
+
+from kg.extract.gazetteer import DATA_DIR, Gazetteer, slug
+from kg.extract.nlp import MENTION_LABELS
+from kg.model import Actor, ActorType
+
+__all__ = ["DocActors", "Mention", "Official", "OfficialsLexicon", "officials_lexicon"]
+
+_KIND_OF_LABEL = {label: kind for kind, label in MENTION_LABELS.items()}
+_COLLECTIVE = {
+    "org": {
+        "bloc",
+        "alliance",
+        "organisation",
+        "organization",
+        "union",
+        "group",
+        "body",
+        "grouping",
+        "coalition",
+        "pact",
+        "club",
+        "forum",
+    },
+    "state": {
+        "country",
+        "nation",
+        "state",
+        "regime",
+        "government",
+        "kingdom",
+        "republic",
+        "island",
+        "peninsula",
+    },
+}
+_NUMBERS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_PERSON_PRONOUNS = {"he", "she", "him", "her", "his"}
+_THING_PRONOUNS = {"it", "its"}
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialsLexicon:
+    """Title words (``data/lexicon/officials.yaml``) split into single-word sets."""
+
+    heads: frozenset[str]
+    modifiers: frozenset[str]
+    excluded: frozenset[str]
+    agent_nouns: frozenset[str]
+
+
+@cache
+def officials_lexicon() -> OfficialsLexicon:
+    data = yaml.safe_load((DATA_DIR / "lexicon" / "officials.yaml").read_text("utf-8"))
+    heads = {w for title in data["titles"] for w in title.replace("-", " ").split()}
+    modifiers = {w for w in data["title_modifiers"]} - heads
+    return OfficialsLexicon(
+        heads=frozenset(heads - modifiers),
+        modifiers=frozenset(modifiers | {"-", "general"}),
+        excluded=frozenset(w for t in data["excluded_titles"] for w in t.split()),
+        agent_nouns=frozenset(w for n in data["agent_nouns"] for w in n.split()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of text that names an actor directly."""
+
+    start: int
+    end: int
+    actor: Actor
+    kind: str  # name | capital | seat | demonym | person
+
+
+@dataclass(frozen=True, slots=True)
+class Official:
+    """A person the text names with an office of ``serves`` (gold rule 1)."""
+
+    person: Actor
+    serves: Actor
+    title: str
+    sentence_start: int  # token index of the sentence that states the office
+
+
+class DocActors:
+    """Actor mentions of one parsed document and the rules that resolve phrases to actors."""
+
+    def __init__(self, doc: Doc, gaz: Gazetteer, date: dt.date | None = None) -> None:
+        self.doc = doc
+        self.gaz = gaz
+        self.date = date
+        self.lexicon = officials_lexicon()
+        self.mentions: list[Mention] = []
+        self.by_token: dict[int, Mention] = {}
+        self.serves: dict[str, Actor] = {}
+        self.officials: list[Official] = []
+        self._collect_mentions()
+        self._find_officials()
+
+    # ------------------------------------------------------------------ mentions
+    def _collect_mentions(self) -> None:
+        full_names: list[tuple[int, Actor]] = []  # (token index, person) for surname coref
+        for ent in self.doc.ents:
+            kind = _KIND_OF_LABEL.get(ent.label_)
+            if kind is not None:
+                actor = self.gaz.actors.get(ent.ent_id_)
+                if actor is None:
+                    continue
+                if kind == "person":
+                    full_names.append((ent.start, actor))
+            elif ent.label_ == "PERSON":
+                span = _trim_person(ent)
+                if span is None:
+                    continue
+                kind = "person"
+                actor = self._person_from_span(span, full_names)
+                ent = span
+            else:
+                continue
+            mention = Mention(ent.start, ent.end, actor, kind)
+            self.mentions.append(mention)
+            for i in range(ent.start, ent.end):
+                self.by_token[i] = mention
+
+    def _person_from_span(self, span: Span, earlier: list[tuple[int, Actor]]) -> Actor:
+        words = [t.text for t in span if t.text not in {"-", "‐"}]
+        if len(words) == 1:
+            # "Kim said": the latest person named in full whose first or last name it is.
+            for _, person in reversed(earlier):
+                parts = person.label.replace("-", " ").split()
+                if words[0] in (parts[0], parts[-1]):
+                    return person
+        name = span.text.strip()
+        person = Actor(f"person:{slug(name)}", name, ActorType.PERSON)
+        earlier.append((span.start, person))
+        return person
+
+    # ------------------------------------------------------------------ officials
+    def _find_officials(self) -> None:
+        for mention in self.mentions:
+            if mention.kind != "person":
+                continue
+            person = mention.actor
+            found = self._title_before(mention) or self._title_after(mention)
+            if found is None:
+                continue
+            serves, title = found
+            if serves is None:
+                known = self.gaz.person(person.key, self.date)
+                if known is None:
+                    continue
+                serves = self.gaz.actors[known.serves]
+            self.serves.setdefault(person.key, serves)
+            if all(o.person.key != person.key for o in self.officials):
+                sent = self.doc[mention.start].sent
+                self.officials.append(Official(person, serves, title, sent.start))
+
+    def _title_words(self, tokens: list[Token]) -> tuple[str, bool] | None:
+        """(title, excluded?) when the tokens form a title phrase with a head word."""
+        lowered = [t.lower_ for t in tokens]
+        if not any(w in self.lexicon.heads for w in lowered):
+            return None
+        excluded = any(w in self.lexicon.excluded for w in lowered)
+        return " ".join(t.text for t in tokens), excluded
+
+    def _title_before(self, mention: Mention) -> tuple[Actor | None, str] | None:
+        """ "Russian President Vladimir Putin", "NATO Secretary General Mark Rutte"."""
+        i = mention.start - 1
+        title: list[Token] = []
+        while i >= 0 and self.doc[i].sent == self.doc[mention.start].sent:
+            tok = self.doc[i]
+            low = tok.lower_
+            if i in self.by_token and self.by_token[i].kind != "person":
+                break
+            if low in self.lexicon.heads or low in self.lexicon.modifiers:
+                title.insert(0, tok)
+                i -= 1
+                continue
+            break
+        # Drop possessive and article tokens at the left edge of the title.
+        while title and title[0].lower_ in {"'s", "’s", "the", "of"}:
+            title.pop(0)
+        words = self._title_words(title)
+        if words is None:
+            return None
+        text, excluded = words
+        if excluded or (i >= 0 and self.doc[i].lower_ == "former"):
+            return None
+        serves = None
+        if i >= 0 and i in self.by_token and self.by_token[i].kind != "person":
+            serves = self.by_token[i].actor
+        elif i >= 0 and self.doc[i].lower_ in {"'s", "’s"} and i - 1 in self.by_token:
+            serves = self.by_token[i - 1].actor
+        return serves, text
+
+    def _title_after(self, mention: Mention) -> tuple[Actor | None, str] | None:
+        """ "Mark Rutte, NATO's secretary general," / "Lavrov, the Russian foreign minister"."""
+        doc, j = self.doc, mention.end
+        if j >= len(doc) or doc[j].text != ",":
+            return None
+        phrase: list[Token] = []
+        j += 1
+        while j < len(doc) and len(phrase) < 10 and doc[j].text not in {",", ".", ";", ")"}:
+            if j in self.by_token and self.by_token[j].kind == "person":
+                return None
+            phrase.append(doc[j])
+            j += 1
+        words = self._title_words([t for t in phrase if t.i not in self.by_token])
+        if words is None or words[1]:
+            return None
+        serves = next((self.by_token[t.i].actor for t in phrase if t.i in self.by_token), None)
+        if serves is None or serves.type == ActorType.PERSON:
+            return None
+        # The title must come first or right after the serving actor ("the Russian
+        # foreign minister", "NATO's secretary general"), not in a clause about it.
+        first = phrase[0].lower_
+        if first not in {"the", "a", "an"} | self.lexicon.heads | self.lexicon.modifiers and (
+            phrase[0].i not in self.by_token
+        ):
+            return None
+        return serves, words[0]
+
+    # ------------------------------------------------------------------ resolution
+    def state_of(self, person: Actor) -> Actor | None:
+        """The state or organisation a person acts for in this document, if known."""
+        if person.key in self.serves:
+            return self.serves[person.key]
+        known = self.gaz.person(person.key, self.date)
+        return self.gaz.actors.get(known.serves) if known else None
+
+    def lift(self, actor: Actor) -> Actor | None:
+        if actor.type != ActorType.PERSON:
+            return actor
+        return self.state_of(actor)
+
+    def mention_at(self, token: Token) -> Mention | None:
+        return self.by_token.get(token.i)
+
+    def resolve(self, token: Token, *, lift: bool = True, depth: int = 0) -> list[Actor]:
+        """Actors denoted by the phrase headed by ``token``, conjuncts included."""
+        found: list[Actor] = []
+        for head in [token, *token.conjuncts]:
+            for actor in self._resolve_one(head, depth):
+                if lift:
+                    lifted = self.lift(actor)
+                    if lifted is None:
+                        continue
+                    actor = lifted
+                if actor not in found:
+                    found.append(actor)
+        return found
+
+    def _resolve_one(self, tok: Token, depth: int) -> list[Actor]:
+        if depth > 3:
+            return []
+        mention = self.by_token.get(tok.i)
+        if mention is not None:
+            return [mention.actor]
+        low = tok.lower_
+        if tok.pos_ == "PRON":
+            return self._pronoun(tok)
+        if low in {"north", "south"} and any(c.lower_ == "the" for c in tok.children):
+            return self._the_north_south(low)
+        # A noun that stands for its modifier: "Russian forces", "Russia's military",
+        # "a senior US official", "the government of Japan", "the bloc's members".
+        if tok.pos_ in {"NOUN", "PROPN"}:
+            for child in tok.children:
+                if child.dep_ in {"amod", "compound", "poss", "nmod"}:
+                    actors = self._modifier_actors(child, depth)
+                    if actors and (
+                        tok.lemma_.lower() in self.lexicon.agent_nouns
+                        or tok.lower_ in self.lexicon.agent_nouns
+                    ):
+                        return actors
+            if low in self.lexicon.agent_nouns or tok.lemma_.lower() in self.lexicon.agent_nouns:
+                for child in tok.children:
+                    if child.dep_ == "prep" and child.lower_ == "of":
+                        for pobj in child.children:
+                            if pobj.dep_ == "pobj":
+                                return self.resolve(pobj, lift=False, depth=depth + 1)
+            return self._collective(tok)
+        return []
+
+    def _modifier_actors(self, child: Token, depth: int) -> list[Actor]:
+        if child.i in self.by_token:
+            return [self.by_token[child.i].actor]
+        if child.dep_ == "poss":
+            return self._resolve_one(child, depth + 1)
+        return []
+
+    def _pronoun(self, tok: Token) -> list[Actor]:
+        low = tok.lower_
+        if low in _PERSON_PRONOUNS:
+            want = {ActorType.PERSON}
+        elif low in _THING_PRONOUNS:
+            want = {ActorType.STATE, ActorType.ORGANIZATION, ActorType.GROUP}
+        else:
+            return []
+        earliest = tok.sent.start
+        if tok.sent.start > 0:
+            earliest = self.doc[tok.sent.start - 1].sent.start
+        for mention in reversed(self.mentions):
+            if mention.start >= tok.i or mention.start < earliest:
+                continue
+            if mention.actor.type in want and mention.kind != "demonym":
+                return [mention.actor]
+        return []
+
+    def _the_north_south(self, low: str) -> list[Actor]:
+        keys = {m.actor.key for m in self.mentions}
+        if {"KP", "KR"} & keys:
+            return [self.gaz.actors["KP" if low == "north" else "KR"]]
+        return []
+
+    def _collective(self, tok: Token) -> list[Actor]:
+        """ "the bloc", "the alliance", "the two countries", "the regime"."""
+        low = tok.lemma_.lower()
+        determiners = {"the", "this", "these", "both", *_NUMBERS}
+        if not any(c.lower_ in determiners for c in tok.children):
+            return []
+        if low in _COLLECTIVE["org"]:
+            wanted = {ActorType.ORGANIZATION}
+        elif low in _COLLECTIVE["state"]:
+            wanted = {ActorType.STATE}
+        else:
+            return []
+        count = next((_NUMBERS[c.lower_] for c in tok.children if c.lower_ in _NUMBERS), 1)
+        if tok.tag_ in {"NNS", "NNPS"} and count == 1:
+            return []
+        found: list[Actor] = []
+        for mention in reversed(self.mentions):
+            if mention.start >= tok.i:
+                continue
+            actor = mention.actor
+            if actor.type in wanted and actor not in found:
+                found.append(actor)
+                if len(found) == count:
+                    break
+        return found if len(found) == count else []
+
+
+def _trim_person(ent: Span) -> Span | None:
+    """Drop titles and possessives spaCy sometimes includes in a PERSON entity."""
+    lexicon = officials_lexicon()
+    start, end = ent.start, ent.end
+    doc = ent.doc
+    while start < end and (
+        doc[start].lower_ in lexicon.heads or doc[start].lower_ in lexicon.modifiers
+    ):
+        start += 1
+    while end > start and doc[end - 1].lower_ in {"'s", "’s", "'"}:
+        end -= 1
+    if start >= end or not any(t.is_alpha for t in doc[start:end]):
+        return None
+    return doc[start:end]

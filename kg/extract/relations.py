@@ -1,0 +1,482 @@
+"""Relation frames: trigger words from ``data/lexicon/relations.yaml`` and their arguments.
+
+A trigger (a verb such as *send* or a noun such as *summit*) fills a frame from the
+dependency tree: the acting actor (subject, passive agent, possessor, modifier, or the
+subject of a light verb governing the noun — "imposed sanctions on…"), the target
+(object, prepositional objects), and for verbs of transfer the theme that decides the
+relation ("send troops" vs "send aid"). Arguments are resolved to actors by
+:class:`~kg.extract.actors.DocActors`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+from spacy.tokens import Token
+
+from kg.extract.actors import DocActors
+from kg.extract.gazetteer import DATA_DIR
+from kg.model import Actor, Modality, Relation
+from kg.ontology import relation
+
+__all__ = ["Candidate", "Lexicon", "Trigger", "find_candidates", "relation_lexicon"]
+
+# Verbs that only carry a nominal trigger ("imposed sanctions", "held talks"): the
+# verb's subject is the noun's actor.
+_LIGHT_VERBS = {
+    "impose",
+    "announce",
+    "launch",
+    "hold",
+    "sign",
+    "conduct",
+    "carry",
+    "provide",
+    "approve",
+    "host",
+    "stage",
+    "extend",
+    "offer",
+    "deliver",
+    "send",
+    "give",
+    "pledge",
+    "unveil",
+    "have",
+    "be",
+    "become",
+    "seek",
+    "make",
+    "begin",
+    "start",
+    "continue",
+    "resume",
+    "step",
+    "intensify",
+    "wage",
+    "mount",
+    "agree",
+    "reach",
+    "conclude",
+    "strengthen",
+    "deepen",
+    "expand",
+    "boost",
+    "forge",
+    "build",
+    "issue",
+    "pursue",
+    "maintain",
+    "keep",
+    "level",
+    "lodge",
+    "express",
+    "voice",
+    "renew",
+    "slap",
+    "enter",
+    "engage",
+    "attend",
+    "join",
+    "participate",
+    "take",
+    "open",
+    "complete",
+    "finalize",
+    "finalise",
+    "seal",
+    "ink",
+    "ratify",
+    "bolster",
+    "enhance",
+    "upgrade",
+    "develop",
+    "promote",
+    "broaden",
+    "tighten",
+    "escalate",
+    "fight",
+    "lead",
+    "increase",
+    "discuss",
+    "propose",
+    "plan",
+    "allocate",
+    "earmark",
+    "unleash",
+    "order",
+    "authorize",
+    "authorise",
+    "apply",
+    "receive",
+    "win",
+    "remain",
+    "stay",
+    "commit",
+    "double",
+    "ramp",
+    "scale",
+    "stop",
+    "halt",
+    "suspend",
+    "end",
+    "cut",
+    "lift",
+    "ease",
+    "mark",
+    "accept",
+    "request",
+    "welcome",
+    "condemn",
+}
+_PARTICIPANT_PREPS = {"with", "between", "among", "involving", "including"}
+_SUBJECT_DEPS = {"nsubj", "csubj"}
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One lexicon entry: a word sense that states a relation."""
+
+    words: tuple[str, ...]  # lemmas, last one the head ("military aid" → ("military", "aid"))
+    pos: str
+    relation: str
+    theme: str | None
+    patient: tuple[str, ...]
+    reverse: bool
+    modality: Modality | None
+    context: frozenset[str]
+    theme_owner_is_patient: bool
+    modifier_is_patient: bool
+
+
+@dataclass
+class Lexicon:
+    by_head: dict[tuple[str, str], list[Trigger]]
+    themes: dict[str, str]
+    military_modifiers: frozenset[str]
+
+    def triggers_for(self, tok: Token) -> list[Trigger]:
+        pos = "verb" if tok.pos_ == "VERB" else "noun" if tok.pos_ in {"NOUN", "PROPN"} else ""
+        if not pos:
+            return []
+        lemma = tok.lemma_.lower()
+        found = []
+        for trig in self.by_head.get((pos, lemma), ()):
+            if len(trig.words) == 1 or _preceded_by(tok, trig.words[:-1]):
+                found.append(trig)
+        return found
+
+    def theme_of(self, tok: Token) -> str | None:
+        """The theme class of a noun: "troops" → troops, "military aid" → weapons."""
+        lemma = tok.lemma_.lower()
+        cls = self.themes.get(lemma) or self.themes.get(tok.lower_)
+        modifiers = {c.lemma_.lower() for c in tok.children if c.dep_ in {"amod", "compound"}}
+        if cls == "aid" and modifiers & self.military_modifiers:
+            return "weapons"
+        if (
+            cls is None
+            and modifiers & self.military_modifiers
+            and lemma
+            in {"support", "help", "hardware", "good", "cargo", "item", "supply", "material"}
+        ):
+            return "weapons"
+        return cls
+
+
+def _preceded_by(tok: Token, words: tuple[str, ...]) -> bool:
+    doc = tok.doc
+    start = tok.i - len(words)
+    if start < 0:
+        return False
+    return all(
+        doc[start + k].lemma_.lower() == w or doc[start + k].lower_ == w
+        for k, w in enumerate(words)
+    )
+
+
+@cache
+def relation_lexicon() -> Lexicon:
+    """The trigger lexicon, indexed by (part of speech, head lemma)."""
+    data = yaml.safe_load((DATA_DIR / "lexicon" / "relations.yaml").read_text("utf-8"))
+    themes = {w: cls for cls, words in data["themes"].items() for w in map(str, words)}
+    by_head: dict[tuple[str, str], list[Trigger]] = defaultdict(list)
+    for entry in data["triggers"]:
+        relation(entry["relation"])  # fail early on a property the ontology lacks
+        for lemma in entry["lemmas"]:
+            words = tuple(str(lemma).lower().split())
+            by_head[(entry["pos"], words[-1])].append(
+                Trigger(
+                    words=words,
+                    pos=entry["pos"],
+                    relation=entry["relation"],
+                    theme=entry.get("theme"),
+                    patient=tuple(entry.get("patient", ())),
+                    reverse=bool(entry.get("reverse")),
+                    modality=Modality(entry["modality"]) if entry.get("modality") else None,
+                    context=frozenset(entry.get("context", ())),
+                    theme_owner_is_patient=bool(entry.get("theme_owner_is_patient")),
+                    modifier_is_patient=entry["relation"] in {"memberOf", "alliedWith"},
+                )
+            )
+    for triggers in by_head.values():
+        # Longer phrases first, then entries that demand a theme, so "military aid" beats
+        # "aid" and "send troops" beats a bare "send".
+        triggers.sort(key=lambda t: (-len(t.words), t.theme is None))
+    return Lexicon(dict(by_head), themes, frozenset(map(str, data.get("military_modifiers", ()))))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A relation found in one sentence, before modality and attribution are settled."""
+
+    subject: Actor
+    relation: Relation
+    object: Actor
+    trigger: Token
+    forced: Modality | None
+
+
+def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[Candidate]:
+    """Every relation the triggers of ``actors.doc`` state between resolvable actors."""
+    lexicon = lexicon or relation_lexicon()
+    found: list[Candidate] = []
+    for tok in actors.doc:
+        for trig in lexicon.triggers_for(tok):
+            frame = _fill(trig, tok, actors, lexicon)
+            if frame is None:
+                continue
+            found.extend(_pairs(trig, tok, *frame))
+            break
+    return found
+
+
+def _pairs(
+    trig: Trigger, tok: Token, agents: list[Actor], patients: list[Actor]
+) -> list[Candidate]:
+    rel = relation(trig.relation)
+    out: list[Candidate] = []
+    if rel.symmetric:
+        everyone = list(dict.fromkeys(agents + patients))
+        all_pairs = [(a, b) for i, a in enumerate(everyone) for b in everyone[i + 1 :]]
+        if agents and patients and rel.label not in {"MEETS", "AGREEMENT_WITH"}:
+            pairs = [(a, b) for a in agents for b in patients]
+        else:
+            # Every named participant of one meeting or agreement meets / is party with
+            # every other (gold rule 7).
+            pairs = all_pairs
+    else:
+        if trig.reverse:
+            agents, patients = patients, agents
+        pairs = [(a, b) for a in agents for b in patients]
+    seen = set()
+    for a, b in pairs:
+        if a == b or (a, b) in seen:
+            continue
+        seen.add((a, b))
+        out.append(Candidate(a, rel, b, tok, trig.modality))
+    return out
+
+
+def _fill(
+    trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon
+) -> tuple[list[Actor], list[Actor]] | None:
+    if trig.context and not _has_context(tok, trig.context):
+        return None
+    if trig.pos == "verb":
+        return _fill_verb(trig, tok, actors, lexicon)
+    return _fill_noun(trig, tok, actors, lexicon)
+
+
+def _has_context(tok: Token, words: frozenset[str]) -> bool:
+    near = [tok.head, *tok.children, *tok.head.children]
+    return any(t.lemma_.lower() in words or t.lower_ in words for t in near)
+
+
+def _children(tok: Token, *deps: str) -> list[Token]:
+    return [c for c in tok.children if c.dep_ in deps]
+
+
+def _prep_objects(tok: Token, preps: tuple[str, ...] | set[str]) -> list[Token]:
+    """Objects of ``tok``'s prepositions named in ``preps`` ("to Russia")."""
+    out = []
+    for child in tok.children:
+        if child.dep_ in {"prep", "dative", "agent"} and child.lower_ in preps:
+            out += [g for g in child.children if g.dep_ in {"pobj", "pcomp"}]
+        elif child.dep_ == "acl" and child.lower_ in preps:  # "a summit involving A, B"
+            out += _children(child, "dobj")
+    return out
+
+
+def subjects_of(verb: Token) -> list[Token]:
+    """The subject of ``verb``, inherited through conjunction, control and relative clauses."""
+    seen = 0
+    while seen < 6:
+        seen += 1
+        subj = _children(verb, *_SUBJECT_DEPS)
+        if subj:
+            return subj
+        agent = [g for c in _children(verb, "agent") for g in _children(c, "pobj")]
+        if agent:
+            return agent
+        if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head is not verb:
+            head = verb.head
+            if verb.dep_ == "xcomp":
+                objects = _children(head, "dobj")
+                if objects and head.lemma_.lower() in {
+                    "urge",
+                    "ask",
+                    "call",
+                    "invite",
+                    "force",
+                    "help",
+                    "allow",
+                    "press",
+                    "encourage",
+                    "push",
+                    "pressure",
+                    "order",
+                    "tell",
+                    "persuade",
+                    "want",
+                }:
+                    return objects
+            verb = head
+            continue
+        if verb.dep_ in {"relcl", "acl"} and verb.head is not verb:
+            if verb.dep_ == "relcl":
+                return [verb.head]
+            return []
+        if verb.dep_ == "pcomp" and verb.head.head is not verb.head:
+            verb = verb.head.head
+            continue
+        return []
+    return []
+
+
+def _resolve_all(actors: DocActors, tokens: list[Token]) -> list[Actor]:
+    found: list[Actor] = []
+    for tok in tokens:
+        for actor in actors.resolve(tok):
+            if actor not in found:
+                found.append(actor)
+    return found
+
+
+def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon, actors: DocActors) -> Token | None:
+    candidates = _children(tok, "dobj", "nsubjpass")
+    candidates += _prep_objects(tok, {"with", "of"})  # "provide Russia with weapons"
+    if tok.dep_ in {"acl", "relcl"} and tok.tag_ == "VBN":  # "troops sent by Pyongyang"
+        candidates.append(tok.head)
+    for cand in candidates:
+        for noun in [cand, *cand.conjuncts]:
+            if lexicon.theme_of(noun) == trig.theme:
+                return noun
+            # "sent thousands of troops", "a batch of missiles"
+            for obj in _prep_objects(noun, {"of"}):
+                if lexicon.theme_of(obj) == trig.theme:
+                    return obj
+    return None
+
+
+def _fill_verb(
+    trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon
+) -> tuple[list[Actor], list[Actor]] | None:
+    theme = None
+    if trig.theme:
+        theme = _theme_token(tok, trig, lexicon, actors)
+        if theme is None:
+            return None
+    passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in tok.children)
+    agents = _resolve_all(actors, subjects_of(tok))
+    patient_tokens: list[Token] = []
+    for slot in trig.patient:
+        if slot == "dobj":
+            patient_tokens += [c for c in _children(tok, "dobj") if c is not theme]
+            if passive and theme is None:
+                patient_tokens += _children(tok, "nsubjpass")
+        elif slot == "dative":
+            for child in _children(tok, "dative"):
+                patient_tokens += _children(child, "pobj") if child.pos_ == "ADP" else [child]
+            # "provide Russia with weapons": the first object is the recipient.
+            patient_tokens += [
+                c for c in _children(tok, "dobj") if c is not theme and theme is not None
+            ]
+    preps = tuple(p for p in trig.patient if p not in {"dobj", "dative"})
+    if preps:
+        patient_tokens += _prep_objects(tok, preps)
+        if theme is not None:
+            patient_tokens += _prep_objects(theme, preps)
+        for dobj in _children(tok, "dobj"):  # "imposed restrictions on", PP on the object
+            if dobj is not theme:
+                patient_tokens += _prep_objects(dobj, preps)
+    if passive and theme is not None and not agents:
+        agents = _resolve_all(actors, [g for c in _children(tok, "agent") for g in c.children])
+    if trig.theme_owner_is_patient and theme is not None:
+        patient_tokens.append(theme)
+    if tok.dep_ == "acl" and tok.tag_ == "VBN" and theme is None:
+        patient_tokens.append(tok.head)  # "Ukraine, attacked by Russia"
+    patients = [a for a in _resolve_all(actors, patient_tokens) if a not in agents]
+    if not agents and not patients:
+        return None
+    return agents, patients
+
+
+def _governing_verb(noun: Token) -> Token | None:
+    if noun.dep_ in {"dobj", "attr", "nsubjpass", "oprd", "appos"} and noun.head.pos_ in {
+        "VERB",
+        "AUX",
+    }:
+        return noun.head
+    if noun.dep_ == "pobj" and noun.head.head.pos_ in {"VERB", "AUX"}:
+        return noun.head.head
+    if noun.dep_ == "conj":
+        return _governing_verb(noun.head)
+    return None
+
+
+def _fill_noun(
+    trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon
+) -> tuple[list[Actor], list[Actor]] | None:
+    if trig.theme:
+        themed = [
+            c
+            for c in tok.children
+            if c.dep_ in {"compound", "amod"} and lexicon.theme_of(c) == trig.theme
+        ] + [o for o in _prep_objects(tok, {"of"}) if lexicon.theme_of(o) == trig.theme]
+        if not themed:
+            return None
+    modifier_actors: list[Actor] = []
+    for child in tok.children:
+        if child.dep_ in {"poss", "compound", "amod", "nmod"}:
+            modifier_actors += [a for a in actors.resolve(child) if a not in modifier_actors]
+    preps = set(trig.patient)
+    prep_tokens = _prep_objects(tok, preps)
+    verb = _governing_verb(tok)
+    if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
+        prep_tokens += _prep_objects(verb, preps - {"of"})
+    participants = _prep_objects(tok, _PARTICIPANT_PREPS & preps)
+    patients = _resolve_all(actors, prep_tokens)
+    agents: list[Actor] = []
+    if trig.modifier_is_patient:
+        patients = modifier_actors + [p for p in patients if p not in modifier_actors]
+    else:
+        agents = list(modifier_actors)
+    if not agents and verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
+        agents = _resolve_all(actors, subjects_of(verb))
+    if trig.modifier_is_patient:
+        # "X, a NATO member" / "NATO member Turkey" / "members X and Y"
+        if tok.dep_ in {"appos", "compound"}:
+            agents += [a for a in actors.resolve(tok.head) if a not in agents]
+        for child in _children(tok, "appos"):
+            agents += [a for a in actors.resolve(child) if a not in agents]
+    if tok.dep_ == "appos" and not trig.modifier_is_patient and not agents:
+        agents = actors.resolve(tok.head)
+    agents = [a for a in agents if a not in patients or a in _resolve_all(actors, participants)]
+    if not agents and not patients:
+        return None
+    if not patients and len(agents) < 2:
+        return None
+    return agents, [p for p in patients if p not in agents]

@@ -1,0 +1,73 @@
+"""Plain-text articles (``.txt``, ``.text``, ``.md``): one file, one article.
+
+A first line followed by a blank line is the title; otherwise the whole file is the text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from kg.ingest._base import ReadOptions, make_document
+from kg.ingest._decode import DecodeError, decode_bytes
+from kg.ingest._files import read_whole_file
+from kg.model import Document, InputProblem
+
+__all__ = ["read_text", "split_title"]
+
+log = logging.getLogger(__name__)
+
+# A longer first line is a paragraph that happens to stand alone, not a headline; taking it
+# as the title would drop it from the text the extractor sees.
+_MAX_TITLE_CHARS = 300
+
+
+def split_title(text: str) -> tuple[str | None, str]:
+    """Split ``"Title\\n\\nBody"`` into title and body; no title unless a blank line follows.
+
+    >>> split_title("Talks resume\\n\\nThe two sides met again.")
+    ('Talks resume', 'The two sides met again.')
+    >>> split_title("The two sides met again.\\nNo headline here.")
+    (None, 'The two sides met again.\\nNo headline here.')
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    first, sep, rest = text.partition("\n")
+    if not sep:
+        return None, text
+    second, _, body = rest.partition("\n")
+    title = first.strip()
+    if second.strip() or not body.strip() or len(title) > _MAX_TITLE_CHARS:
+        return None, text
+    return title, body.strip()
+
+
+def read_text(path: Path, options: ReadOptions) -> Iterator[Document | InputProblem]:
+    """Read one plain-text article.
+
+    >>> from kg.ingest import read_file
+    >>> docs = list(read_file(Path("article.txt")))  # doctest: +SKIP
+    """
+    data = read_whole_file(path, options.limits)
+    if isinstance(data, InputProblem):
+        yield data
+        return
+    try:
+        content = decode_bytes(data, where=str(path))
+    except DecodeError as err:
+        yield InputProblem(str(path), str(err))
+        return
+    title, body = split_title(content)
+    if title and path.suffix.lower() == ".md":
+        # Markdown headlines carry their markup ("# Title").
+        title = title.lstrip("#").strip() or None
+    yield make_document(
+        body,
+        name=path.name,
+        origin=str(path),
+        options=options,
+        path=path,
+        title=title,
+        # read_whole_file has already reported a file of zero bytes.
+        empty_reason="file contains only whitespace",
+    )
