@@ -50,6 +50,8 @@ _COLLECTIVE = {
     },
 }
 _NUMBERS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# "people in Sudan": aid to a country's population is aid to the country.
+_POPULATION = {"people", "population", "civilian", "refugee", "resident", "citizen", "victim"}
 _PERSON_PRONOUNS = {"he", "she", "him", "her", "his"}
 _THING_PRONOUNS = {"it", "its"}
 
@@ -72,7 +74,7 @@ def officials_lexicon() -> OfficialsLexicon:
     return OfficialsLexicon(
         heads=frozenset(heads - modifiers),
         modifiers=frozenset(modifiers | {"-", "general"}),
-        excluded=frozenset(w for t in data["excluded_titles"] for w in t.split()),
+        excluded=frozenset(data["excluded_titles"]),
         agent_nouns=frozenset(w for n in data["agent_nouns"] for w in n.split()),
     )
 
@@ -175,7 +177,8 @@ class DocActors:
         lowered = [t.lower_ for t in tokens]
         if not any(w in self.lexicon.heads for w in lowered):
             return None
-        excluded = any(w in self.lexicon.excluded for w in lowered)
+        phrase = f" {' '.join(lowered)} "
+        excluded = any(f" {t} " in phrase for t in self.lexicon.excluded)
         return " ".join(t.text for t in tokens), excluded
 
     def _title_before(self, mention: Mention) -> tuple[Actor | None, str] | None:
@@ -186,6 +189,15 @@ class DocActors:
             tok = self.doc[i]
             low = tok.lower_
             if i in self.by_token and self.by_token[i].kind != "person":
+                # "Ambassador to the United Nations": the posting, not the employer.
+                first = self.by_token[i].start
+                before = self.doc[first - 1] if first > 0 else None
+                if before is not None and before.lower_ == "the" and first > 1:
+                    before = self.doc[first - 2]
+                if before is not None and before.lower_ == "to" and title:
+                    title.insert(0, before)
+                    i = before.i - 1
+                    continue
                 break
             if low in self.lexicon.heads or low in self.lexicon.modifiers:
                 title.insert(0, tok)
@@ -293,6 +305,12 @@ class DocActors:
                         for pobj in child.children:
                             if pobj.dep_ == "pobj":
                                 return self.resolve(pobj, lift=False, depth=depth + 1)
+            if tok.lemma_.lower() in _POPULATION:
+                for child in tok.children:
+                    if child.dep_ == "prep" and child.lower_ in {"in", "of", "across"}:
+                        for pobj in child.children:
+                            if pobj.dep_ == "pobj" and pobj.i in self.by_token:
+                                return [self.by_token[pobj.i].actor]
             return self._collective(tok)
         return []
 
@@ -303,8 +321,34 @@ class DocActors:
             return self._resolve_one(child, depth + 1)
         return []
 
+    def owners(self, tok: Token) -> list[Actor]:
+        """Actors that own or hold a thing: "NATO's meeting", "the meeting of NATO",
+        "the NATO summit", "Russian diplomats"."""
+        found: list[Actor] = []
+        for child in tok.children:
+            if child.dep_ in {"poss", "compound", "amod", "nmod"}:
+                found += self.resolve(child)
+            elif child.dep_ == "prep" and child.lower_ == "of":
+                for pobj in child.children:
+                    if pobj.dep_ == "pobj":
+                        found += self.resolve(pobj)
+        return list(dict.fromkeys(found))
+
+    def recent_organisation(self, tok: Token) -> list[Actor]:
+        """The organisation named last before ``tok``, within two sentences."""
+        earliest = tok.sent.start
+        if earliest > 0:
+            earliest = self.doc[earliest - 1].sent.start
+        for mention in reversed(self.mentions):
+            nearby = earliest <= mention.start and mention.end <= tok.i + 8
+            if nearby and mention.actor.type == ActorType.ORGANIZATION:
+                return [mention.actor]
+        return []
+
     def _pronoun(self, tok: Token) -> list[Actor]:
         low = tok.lower_
+        if low in {"they", "them", "their"}:
+            return self._plural_antecedent(tok)
         if low in _PERSON_PRONOUNS:
             want = {ActorType.PERSON}
         elif low in _THING_PRONOUNS:
@@ -319,6 +363,23 @@ class DocActors:
                 continue
             if mention.actor.type in want and mention.kind != "demonym":
                 return [mention.actor]
+        return []
+
+    def _plural_antecedent(self, tok: Token) -> list[Actor]:
+        """ "they"/"their": the actors of the latest subject naming several of them, or a
+        collective ("the three countries"), within the sentence and the two before it."""
+        sents = [tok.sent]
+        while len(sents) < 3 and sents[-1].start > 0:
+            sents.append(self.doc[sents[-1].start - 1].sent)
+        for sent in sents:
+            for cand in reversed(list(sent)):
+                if cand.i >= tok.i or cand.dep_ not in {"nsubj", "nsubjpass"}:
+                    continue
+                if cand.pos_ == "PRON":
+                    continue
+                found = [a for a in self.resolve(cand) if a.type != ActorType.PERSON]
+                if len(found) > 1:
+                    return found
         return []
 
     def _the_north_south(self, low: str) -> list[Actor]:

@@ -54,6 +54,7 @@ class ModalityLexicon:
     hedge_nouns: frozenset[str]
     condition_marks: frozenset[str]
     negating_verbs: frozenset[str]
+    ending_verbs: frozenset[str]
     negators: frozenset[str]
     reporting_verbs: frozenset[str]
     claiming_verbs: frozenset[str]
@@ -82,10 +83,28 @@ def _lemma(tok: Token) -> str:
     return tok.lemma_.lower()
 
 
-def modality_of(trigger: Token, forced: Modality | None = None) -> Modality:
-    """Negated, hedged or asserted, from the cues on the trigger's clause path."""
+# Relations that hold over time, which "ending" verbs negate (gold rule 8).
+STANDING_LABELS = frozenset(
+    {"AGREEMENT_WITH", "MEMBER_OF", "ALLIED_WITH", "COOPERATES_WITH", "TRADE"}
+)
+
+
+def modality_of(
+    trigger: Token, forced: Modality | None = None, label: str | None = None
+) -> Modality:
+    """Negated, hedged or asserted, from the cues on the trigger's clause path.
+
+    Cues above an adverbial clause do not reach into it: in "since they signed a treaty,
+    the deployment would mark…" the treaty is not hedged by the main clause's "would".
+    """
     lex = modality_lexicon()
     path = clause_path(trigger)
+    for cut, tok in enumerate(path[:-1]):
+        if tok.dep_ == "advcl" and not any(
+            c.dep_ == "mark" and c.lower_ in lex.condition_marks for c in tok.children
+        ):
+            path = path[: cut + 1]
+            break
     hedged = False
     below_conj = False
     for depth, tok in enumerate(path):
@@ -106,6 +125,8 @@ def modality_of(trigger: Token, forced: Modality | None = None) -> Modality:
         if governs:
             lemma = _lemma(tok)
             if lemma in lex.negating_verbs and not below_conj:
+                return Modality.NEGATED
+            if label in STANDING_LABELS and lemma in lex.ending_verbs and not below_conj:
                 return Modality.NEGATED
             if tok.pos_ in {"VERB", "ADJ", "AUX"} and lemma in lex.hedge_verbs:
                 hedged = True
@@ -135,10 +156,9 @@ def reporter_of(trigger: Token) -> Token | None:
         found = _according_to(tok)
         if found is not None:
             return found
-    top = path[-1]
-    for child in top.children:
-        reports = child.dep_ in {"parataxis", "ccomp"} and _lemma(child) in lex.reporting_verbs
-        if reports and (child.i > trigger.i or child.dep_ == "parataxis"):
+    # "North Korea sent troops, Kim said": the reporting clause hangs off the report.
+    for child in path[-1].children:
+        if child.dep_ == "parataxis" and _lemma(child) in lex.reporting_verbs:
             subject = _subject(child)
             if subject is not None:
                 return subject
@@ -146,9 +166,12 @@ def reporter_of(trigger: Token) -> Token | None:
 
 
 def _subject(verb: Token) -> Token | None:
+    """Who speaks: the active subject, or the "by" agent of a passive ("was told by X")."""
     for child in verb.children:
-        if child.dep_ in {"nsubj", "nsubjpass"}:
+        if child.dep_ == "nsubj":
             return child
+        if child.dep_ == "agent":
+            return next((g for g in child.children if g.dep_ == "pobj"), None)
     if verb.dep_ == "conj" and verb.head is not verb:
         return _subject(verb.head)
     return None

@@ -8,6 +8,7 @@ from functools import cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from kg.errors import ModelMissingError
 from kg.extract.gazetteer import Gazetteer, load_gazetteer
@@ -50,6 +51,16 @@ def _patterns(gaz: Gazetteer) -> list[dict[str, str]]:
     return patterns
 
 
+@Language.component("kg_paragraphs")
+def paragraph_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every blank line: a headline, a photo caption or a dateline
+    never runs on into the paragraph below it."""
+    for tok in doc[:-1]:
+        if (tok.is_space and "\n" in tok.text) or "\n\n" in tok.whitespace_:
+            doc[tok.i + 1].is_sent_start = True
+    return doc
+
+
 @cache
 def load_nlp() -> Language:
     """The spaCy pipeline used for extraction (loaded once per process).
@@ -67,4 +78,5 @@ def load_nlp() -> Language:
         config={"overwrite_ents": True, "phrase_matcher_attr": "ORTH"},
     )
     ruler.add_patterns(_patterns(load_gazetteer()))
+    nlp.add_pipe("kg_paragraphs", before="parser")
     return nlp

@@ -97,7 +97,7 @@ class Extractor:
 
     def _claim(self, document: Document, parsed: Doc, actors: DocActors, cand: Candidate) -> Claim:
         sent = cand.trigger.sent
-        modality = modality_of(cand.trigger, cand.forced)
+        modality = modality_of(cand.trigger, cand.forced, cand.relation.label)
         speaker = _speaker(actors, cand)
         confidence = _BASE_CONFIDENCE
         if speaker is not None:

@@ -305,8 +305,9 @@ def _prep_objects(tok: Token, preps: tuple[str, ...] | set[str]) -> list[Token]:
     for child in tok.children:
         if child.dep_ in {"prep", "dative", "agent"} and child.lower_ in preps:
             out += [g for g in child.children if g.dep_ in {"pobj", "pcomp"}]
-        elif child.dep_ == "acl" and child.lower_ in preps:  # "a summit involving A, B"
-            out += _children(child, "dobj")
+        elif child.dep_ in {"acl", "prep"} and child.lower_ in preps:
+            # "a summit involving A, B" (parsed as a participle or a preposition)
+            out += _children(child, "dobj", "pobj")
     return out
 
 
@@ -315,7 +316,8 @@ def subjects_of(verb: Token) -> list[Token]:
     seen = 0
     while seen < 6:
         seen += 1
-        subj = _children(verb, *_SUBJECT_DEPS)
+        # Reached through "was invited to join", the passive subject is the one who joins.
+        subj = _children(verb, *_SUBJECT_DEPS, *(("nsubjpass",) if seen > 1 else ()))
         if subj:
             return subj
         agent = [g for c in _children(verb, "agent") for g in _children(c, "pobj")]
@@ -345,9 +347,11 @@ def subjects_of(verb: Token) -> list[Token]:
                     return objects
             verb = head
             continue
-        if verb.dep_ in {"relcl", "acl"} and verb.head is not verb:
-            if verb.dep_ == "relcl":
-                return [verb.head]
+        if verb.dep_ == "relcl" and verb.head is not verb:
+            return [verb.head]  # "Russia, which invaded Ukraine"
+        if verb.dep_ == "acl" and verb.tag_ != "VBN" and verb.head is not verb:
+            return [verb.head]  # "countries seeking to join"
+        if verb.dep_ == "acl":
             return []
         if verb.dep_ == "pcomp" and verb.head.head is not verb.head:
             verb = verb.head.head
@@ -414,14 +418,15 @@ def _fill_verb(
                 patient_tokens += _prep_objects(dobj, preps)
     if passive and theme is not None and not agents:
         agents = _resolve_all(actors, [g for c in _children(tok, "agent") for g in c.children])
+    owners: list[Actor] = []
     if trig.theme_owner_is_patient and theme is not None:
-        patient_tokens.append(theme)
+        owners = actors.owners(theme)
     if tok.dep_ == "acl" and tok.tag_ == "VBN" and theme is None:
         patient_tokens.append(tok.head)  # "Ukraine, attacked by Russia"
-    patients = [a for a in _resolve_all(actors, patient_tokens) if a not in agents]
+    patients = [a for a in _resolve_all(actors, patient_tokens) + owners if a not in agents]
     if not agents and not patients:
         return None
-    return agents, patients
+    return agents, list(dict.fromkeys(patients))
 
 
 def _governing_verb(noun: Token) -> Token | None:
@@ -474,6 +479,9 @@ def _fill_noun(
             agents += [a for a in actors.resolve(child) if a not in agents]
     if tok.dep_ == "appos" and not trig.modifier_is_patient and not agents:
         agents = actors.resolve(tok.head)
+    if trig.modifier_is_patient and agents and not patients and trig.relation == "memberOf":
+        # "joining current members Brazil, Russia…": members of the bloc in context.
+        patients = actors.recent_organisation(tok)
     agents = [a for a in agents if a not in patients or a in _resolve_all(actors, participants)]
     if not agents and not patients:
         return None
