@@ -12,10 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
 from spacy.tokens import Doc, Span, Token
 
-from kg.extract.gazetteer import DATA_DIR, Gazetteer, slug
+from kg.extract.gazetteer import Gazetteer, load_lexicon, slug
 from kg.extract.nlp import MENTION_LABELS
 from kg.model import Actor, ActorType
 
@@ -52,6 +51,7 @@ _COLLECTIVE = {
 _NUMBERS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 # "people in Sudan": aid to a country's population is aid to the country.
 _POPULATION = {"people", "population", "civilian", "refugee", "resident", "citizen", "victim"}
+_GOODS = {"import", "export", "good", "product", "shipment", "steel", "car", "oil"}
 _PERSON_PRONOUNS = {"he", "she", "him", "her", "his"}
 _THING_PRONOUNS = {"it", "its"}
 
@@ -68,7 +68,7 @@ class OfficialsLexicon:
 
 @cache
 def officials_lexicon() -> OfficialsLexicon:
-    data = yaml.safe_load((DATA_DIR / "lexicon" / "officials.yaml").read_text("utf-8"))
+    data = load_lexicon("officials")
     heads = {w for title in data["titles"] for w in title.replace("-", " ").split()}
     modifiers = {w for w in data["title_modifiers"]} - heads
     return OfficialsLexicon(
@@ -164,13 +164,27 @@ class DocActors:
             serves, title = found
             if serves is None:
                 known = self.gaz.person(person.key, self.date)
-                if known is None:
+                if known is not None:
+                    serves = self.gaz.actors[known.serves]
+                else:
+                    # "Foreign Ministry Spokesperson Wang Wenbin said…" right after
+                    # "China has reacted…": the office belongs to the state in focus.
+                    serves = self._state_in_focus(mention.start)
+                if serves is None:
                     continue
-                serves = self.gaz.actors[known.serves]
             self.serves.setdefault(person.key, serves)
             if all(o.person.key != person.key for o in self.officials):
                 sent = self.doc[mention.start].sent
                 self.officials.append(Official(person, serves, title, sent.start))
+
+    def _state_in_focus(self, index: int) -> Actor | None:
+        """The state named last before token ``index``, in its sentence or the one before."""
+        sent = self.doc[index].sent
+        earliest = self.doc[sent.start - 1].sent.start if sent.start > 0 else 0
+        for mention in reversed(self.mentions):
+            if earliest <= mention.start < index and mention.actor.type == ActorType.STATE:
+                return mention.actor
+        return None
 
     def _title_words(self, tokens: list[Token]) -> tuple[str, bool] | None:
         """(title, excluded?) when the tokens form a title phrase with a head word."""
@@ -305,6 +319,13 @@ class DocActors:
                         for pobj in child.children:
                             if pobj.dep_ == "pobj":
                                 return self.resolve(pobj, lift=False, depth=depth + 1)
+            if tok.lemma_.lower() in _GOODS:
+                # "tariffs on imports from Japan": the goods stand for where they come from.
+                for child in tok.children:
+                    if child.dep_ == "prep" and child.lower_ in {"from", "of"}:
+                        for pobj in child.children:
+                            if pobj.dep_ == "pobj":
+                                return self.resolve(pobj, lift=False, depth=depth + 1)
             if tok.lemma_.lower() in _POPULATION:
                 for child in tok.children:
                     if child.dep_ == "prep" and child.lower_ in {"in", "of", "across"}:
@@ -328,7 +349,7 @@ class DocActors:
         for child in tok.children:
             if child.dep_ in {"poss", "compound", "amod", "nmod"}:
                 found += self.resolve(child)
-            elif child.dep_ == "prep" and child.lower_ == "of":
+            elif child.dep_ in {"prep", "agent"} and child.lower_ in {"of", "by"}:
                 for pobj in child.children:
                     if pobj.dep_ == "pobj":
                         found += self.resolve(pobj)

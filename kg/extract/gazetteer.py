@@ -16,15 +16,33 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import yaml
+
 from kg.model import Actor, ActorType
 
-__all__ = ["DATA_DIR", "Gazetteer", "Known", "Person", "load_gazetteer", "slug"]
+__all__ = ["DATA_DIR", "Gazetteer", "Known", "Person", "load_gazetteer", "load_lexicon", "slug"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DATA_DIR = next(
     (p for p in (_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent / "data") if p.exists()),
     _PACKAGE_DIR.parent / "data",
 )
+
+
+class _WordsLoader(yaml.SafeLoader):
+    """YAML without YAML 1.1 booleans: in a word list "on" and "no" are words."""
+
+
+_WordsLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_lexicon(name: str) -> dict:
+    """A YAML file of ``data/lexicon/`` (``"relations"``, ``"modality"``, ``"officials"``)."""
+    path = DATA_DIR / "lexicon" / f"{name}.yaml"
+    return yaml.load(path.read_text("utf-8"), Loader=_WordsLoader)
 
 
 def slug(text: str) -> str:

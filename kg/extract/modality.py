@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
 from spacy.tokens import Token
 
-from kg.extract.gazetteer import DATA_DIR
+from kg.extract.gazetteer import load_lexicon
 from kg.model import Modality
 
 __all__ = ["ModalityLexicon", "clause_path", "modality_lexicon", "modality_of", "reporter_of"]
@@ -46,6 +45,10 @@ _EMBEDDING = {
 }
 
 
+# How a reported clause hangs from its reporting verb.
+_REPORTED_DEPS = {"ccomp", "xcomp", "parataxis", "prep", "advcl", "conj", "dep"}
+
+
 @dataclass(frozen=True, slots=True)
 class ModalityLexicon:
     hedge_modals: frozenset[str]
@@ -62,7 +65,7 @@ class ModalityLexicon:
 
 @cache
 def modality_lexicon() -> ModalityLexicon:
-    data = yaml.safe_load((DATA_DIR / "lexicon" / "modality.yaml").read_text("utf-8"))
+    data = load_lexicon("modality")
     return ModalityLexicon(**{key: frozenset(map(str, data[key])) for key in data})
 
 
@@ -149,8 +152,10 @@ def reporter_of(trigger: Token) -> Token | None:
     """
     lex = modality_lexicon()
     path = clause_path(trigger)
-    for tok in path[1:]:
-        if _lemma(tok) in lex.reporting_verbs:
+    for below, tok in zip(path, path[1:], strict=False):
+        # A reporting verb reports a clause ("said that…", "accused X of…"); with a
+        # plain object it is an act of its own ("announced a tariff").
+        if _lemma(tok) in lex.reporting_verbs and below.dep_ in _REPORTED_DEPS:
             return _subject(tok)
     for tok in path:
         found = _according_to(tok)

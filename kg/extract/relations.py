@@ -14,11 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
 from spacy.tokens import Token
 
 from kg.extract.actors import DocActors
-from kg.extract.gazetteer import DATA_DIR
+from kg.extract.gazetteer import load_lexicon
 from kg.model import Actor, Modality, Relation
 from kg.ontology import relation
 
@@ -132,6 +131,8 @@ _LIGHT_VERBS = {
     "welcome",
     "condemn",
 }
+# Labels whose target may be the owner of the object ("criticised China's support").
+_OWNER_TARGETS = {"CRITICIZES", "SUPPORTS", "THREATENS", "SANCTIONS"}
 _PARTICIPANT_PREPS = {"with", "between", "among", "involving", "including"}
 _SUBJECT_DEPS = {"nsubj", "csubj"}
 
@@ -200,7 +201,7 @@ def _preceded_by(tok: Token, words: tuple[str, ...]) -> bool:
 @cache
 def relation_lexicon() -> Lexicon:
     """The trigger lexicon, indexed by (part of speech, head lemma)."""
-    data = yaml.safe_load((DATA_DIR / "lexicon" / "relations.yaml").read_text("utf-8"))
+    data = load_lexicon("relations")
     themes = {w: cls for cls, words in data["themes"].items() for w in map(str, words)}
     by_head: dict[tuple[str, str], list[Trigger]] = defaultdict(list)
     for entry in data["triggers"]:
@@ -424,6 +425,11 @@ def _fill_verb(
     if tok.dep_ == "acl" and tok.tag_ == "VBN" and theme is None:
         patient_tokens.append(tok.head)  # "Ukraine, attacked by Russia"
     patients = [a for a in _resolve_all(actors, patient_tokens) + owners if a not in agents]
+    if not patients and relation(trig.relation).label in _OWNER_TARGETS:
+        # "denounced Lai's speech", "condemned the escalation by Russia": the target is
+        # whoever owns the thing criticised or backed.
+        for dobj in _children(tok, "dobj"):
+            patients += [a for a in actors.owners(dobj) if a not in agents]
     if not agents and not patients:
         return None
     return agents, list(dict.fromkeys(patients))
@@ -483,8 +489,12 @@ def _fill_noun(
         # "joining current members Brazil, Russia…": members of the bloc in context.
         patients = actors.recent_organisation(tok)
     agents = [a for a in agents if a not in patients or a in _resolve_all(actors, participants)]
-    if not agents and not patients:
-        return None
+    patients = [p for p in patients if p not in agents]
+    if not agents:
+        # With no actor of its own a relational noun relates only the participants it
+        # names ("talks between A and B"), never the targets of a bare "tariffs on A, B".
+        patients = [p for p in patients if p in _resolve_all(actors, participants)]
+        agents, patients = patients, []
     if not patients and len(agents) < 2:
         return None
-    return agents, [p for p in patients if p not in agents]
+    return agents, patients
