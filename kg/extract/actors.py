@@ -64,6 +64,8 @@ class OfficialsLexicon:
     modifiers: frozenset[str]
     excluded: frozenset[str]
     agent_nouns: frozenset[str]
+    past_markers: frozenset[str]
+    ousting_verbs: frozenset[str]
 
 
 @cache
@@ -76,6 +78,8 @@ def officials_lexicon() -> OfficialsLexicon:
         modifiers=frozenset(modifiers | {"-", "general"}),
         excluded=frozenset(data["excluded_titles"]),
         agent_nouns=frozenset(w for n in data["agent_nouns"] for w in n.split()),
+        past_markers=frozenset(data["past_markers"]),
+        ousting_verbs=frozenset(data["ousting_verbs"]),
     )
 
 
@@ -97,6 +101,7 @@ class Official:
     serves: Actor
     title: str
     sentence_start: int  # token index of the sentence that states the office
+    current: bool = True  # False for "former President X", "overthrew President X"
 
 
 class DocActors:
@@ -109,7 +114,7 @@ class DocActors:
         self.lexicon = officials_lexicon()
         self.mentions: list[Mention] = []
         self.by_token: dict[int, Mention] = {}
-        self.serves: dict[str, Actor] = {}
+        self.serves: dict[str, Actor | None] = {}
         self.officials: list[Official] = []
         self._collect_mentions()
         self._find_officials()
@@ -172,10 +177,28 @@ class DocActors:
                     serves = self._state_in_focus(mention.start)
                 if serves is None:
                     continue
-            self.serves.setdefault(person.key, serves)
             if all(o.person.key != person.key for o in self.officials):
                 sent = self.doc[mention.start].sent
-                self.officials.append(Official(person, serves, title, sent.start))
+                current = self._in_office(mention)
+                self.officials.append(Official(person, serves, title, sent.start, current))
+                if not current:
+                    # A former official acts privately: nothing they do is their state's.
+                    self.serves[person.key] = None
+            self.serves.setdefault(person.key, serves)
+
+    def _in_office(self, mention: Mention) -> bool:
+        """False when the text says the person has left the office."""
+        sent = self.doc[mention.start].sent
+        window = self.doc[max(sent.start, mention.start - 6) : mention.start]
+        if any(t.lower_.strip("-") in self.lexicon.past_markers for t in window):
+            return False
+        head = self.doc[mention.end - 1]
+        while head.dep_ in {"compound", "appos", "conj"} and head.head is not head:
+            head = head.head
+        return not (
+            head.dep_ in {"dobj", "nsubjpass"}
+            and {head.head.lemma_.lower(), head.head.lower_} & self.lexicon.ousting_verbs
+        )
 
     def _state_in_focus(self, index: int) -> Actor | None:
         """The state named last before token ``index``, in its sentence or the one before."""
@@ -225,7 +248,7 @@ class DocActors:
         if words is None:
             return None
         text, excluded = words
-        if excluded or (i >= 0 and self.doc[i].lower_ == "former"):
+        if excluded:
             return None
         serves = None
         if i >= 0 and i in self.by_token and self.by_token[i].kind != "person":
@@ -265,7 +288,7 @@ class DocActors:
     def state_of(self, person: Actor) -> Actor | None:
         """The state or organisation a person acts for in this document, if known."""
         if person.key in self.serves:
-            return self.serves[person.key]
+            return self.serves[person.key]  # None for a former official
         known = self.gaz.person(person.key, self.date)
         return self.gaz.actors.get(known.serves) if known else None
 
@@ -314,6 +337,9 @@ class DocActors:
                     ):
                         return actors
             if low in self.lexicon.agent_nouns or tok.lemma_.lower() in self.lexicon.agent_nouns:
+                appositions = [c for c in tok.children if c.dep_ == "appos"]
+                if appositions:  # "three states Niger, Mali and Burkina Faso"
+                    return self.resolve(appositions[0], lift=False, depth=depth + 1)
                 for child in tok.children:
                     if child.dep_ == "prep" and child.lower_ == "of":
                         for pobj in child.children:

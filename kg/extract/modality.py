@@ -8,6 +8,7 @@ the reporting verb whose subject is the source ("Kim said…", "according to Seo
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cache
 
@@ -93,7 +94,11 @@ STANDING_LABELS = frozenset(
 
 
 def modality_of(
-    trigger: Token, forced: Modality | None = None, label: str | None = None
+    trigger: Token,
+    forced: Modality | None = None,
+    label: str | None = None,
+    *,
+    local: bool = False,
 ) -> Modality:
     """Negated, hedged or asserted, from the cues on the trigger's clause path.
 
@@ -101,11 +106,12 @@ def modality_of(
     the deployment would mark…" the treaty is not hedged by the main clause's "would".
     """
     lex = modality_lexicon()
-    path = clause_path(trigger)
+    path = [trigger] if local else clause_path(trigger)
     for cut, tok in enumerate(path[:-1]):
-        if tok.dep_ == "advcl" and not any(
-            c.dep_ == "mark" and c.lower_ in lex.condition_marks for c in tok.children
-        ):
+        marks = {c.lower_ for c in tok.children if c.dep_ == "mark"}
+        # A finite subordinate clause ("since they signed…") keeps its own modality; a
+        # participle ("…, joining the bloc") or a condition shares the main clause's.
+        if tok.dep_ == "advcl" and marks and not marks & lex.condition_marks:
             path = path[: cut + 1]
             break
     hedged = False
@@ -152,7 +158,7 @@ def reporter_of(trigger: Token) -> Token | None:
     """
     lex = modality_lexicon()
     path = clause_path(trigger)
-    for below, tok in zip(path, path[1:], strict=False):
+    for below, tok in itertools.pairwise(path):
         # A reporting verb reports a clause ("said that…", "accused X of…"); with a
         # plain object it is an act of its own ("announced a tariff").
         if _lemma(tok) in lex.reporting_verbs and below.dep_ in _REPORTED_DEPS:

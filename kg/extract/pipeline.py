@@ -80,7 +80,7 @@ class Extractor:
                     subject=official.person,
                     relation=relation("officialOf"),
                     object=official.serves,
-                    modality=Modality.ASSERTED,
+                    modality=Modality.ASSERTED if official.current else Modality.NEGATED,
                     document=document.doc_id,
                     evidence=sent.text.strip(),
                     sentence=_sentence_index(parsed, sent.start),
@@ -97,7 +97,7 @@ class Extractor:
 
     def _claim(self, document: Document, parsed: Doc, actors: DocActors, cand: Candidate) -> Claim:
         sent = cand.trigger.sent
-        modality = modality_of(cand.trigger, cand.forced, cand.relation.label)
+        modality = modality_of(cand.trigger, cand.forced, cand.relation.label, local=cand.local)
         speaker = _speaker(actors, cand)
         confidence = _BASE_CONFIDENCE
         if speaker is not None:
@@ -140,7 +140,8 @@ def merge_claims(claims: Iterable[Claim]) -> list[Claim]:
     """One claim per (subject, relation, object, source), the strongest modality kept.
 
     Gold rule 4; rule 12 — a relation the narrator also states in its own voice is not
-    attributed — is honoured by listing unattributed claims first among equals.
+    attributed — is honoured by listing the narrator's own claims first, so a reader that
+    keeps one claim per relation keeps the unattributed one.
     """
     best: dict[tuple, Claim] = {}
     for claim in claims:
@@ -152,7 +153,4 @@ def merge_claims(claims: Iterable[Claim]) -> list[Claim]:
         kept = best.get(key)
         if kept is None or claim.modality.rank > kept.modality.rank:
             best[key] = claim
-    return sorted(
-        best.values(),
-        key=lambda c: (c.start, -c.modality.rank, c.attributed_to is not None),
-    )
+    return sorted(best.values(), key=lambda c: (c.attributed_to is not None, c.start))

@@ -18,7 +18,7 @@ from spacy.tokens import Token
 
 from kg.extract.actors import DocActors
 from kg.extract.gazetteer import load_lexicon
-from kg.model import Actor, Modality, Relation
+from kg.model import Actor, ActorType, Modality, Relation
 from kg.ontology import relation
 
 __all__ = ["Candidate", "Lexicon", "Trigger", "find_candidates", "relation_lexicon"]
@@ -151,6 +151,7 @@ class Trigger:
     context: frozenset[str]
     theme_owner_is_patient: bool
     modifier_is_patient: bool
+    named_modifier: bool
 
 
 @dataclass
@@ -220,6 +221,7 @@ def relation_lexicon() -> Lexicon:
                     context=frozenset(entry.get("context", ())),
                     theme_owner_is_patient=bool(entry.get("theme_owner_is_patient")),
                     modifier_is_patient=entry["relation"] in {"memberOf", "alliedWith"},
+                    named_modifier=bool(entry.get("named_modifier")),
                 )
             )
     for triggers in by_head.values():
@@ -238,6 +240,9 @@ class Candidate:
     object: Actor
     trigger: Token
     forced: Modality | None
+    # The relation is stated by the trigger phrase alone ("current members Brazil and
+    # Russia"), so the verbs around it do not change its modality.
+    local: bool = False
 
 
 def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[Candidate]:
@@ -249,16 +254,24 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
             frame = _fill(trig, tok, actors, lexicon)
             if frame is None:
                 continue
-            found.extend(_pairs(trig, tok, *frame))
+            agents, patients, local = frame
+            found.extend(_pairs(trig, tok, agents, patients, local))
             break
     return found
 
 
 def _pairs(
-    trig: Trigger, tok: Token, agents: list[Actor], patients: list[Actor]
+    trig: Trigger, tok: Token, agents: list[Actor], patients: list[Actor], local: bool
 ) -> list[Candidate]:
     rel = relation(trig.relation)
     out: list[Candidate] = []
+    if rel.label == "MEMBER_OF":
+        # Members belong to organisations, never to a state or a person.
+        if trig.reverse:
+            agents, patients = patients, agents
+        patients = [p for p in patients if p.type == ActorType.ORGANIZATION]
+        agents = [a for a in agents if a.type != ActorType.PERSON]
+        return [Candidate(a, rel, b, tok, trig.modality, local) for a in agents for b in patients]
     if rel.symmetric:
         everyone = list(dict.fromkeys(agents + patients))
         all_pairs = [(a, b) for i, a in enumerate(everyone) for b in everyone[i + 1 :]]
@@ -277,13 +290,14 @@ def _pairs(
         if a == b or (a, b) in seen:
             continue
         seen.add((a, b))
-        out.append(Candidate(a, rel, b, tok, trig.modality))
+        out.append(Candidate(a, rel, b, tok, trig.modality, local))
     return out
 
 
-def _fill(
-    trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon
-) -> tuple[list[Actor], list[Actor]] | None:
+Frame = tuple[list[Actor], list[Actor], bool]  # agents, patients, stated locally
+
+
+def _fill(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
     if trig.context and not _has_context(tok, trig.context):
         return None
     if trig.pos == "verb":
@@ -386,9 +400,7 @@ def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon, actors: DocActors)
     return None
 
 
-def _fill_verb(
-    trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon
-) -> tuple[list[Actor], list[Actor]] | None:
+def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
     theme = None
     if trig.theme:
         theme = _theme_token(tok, trig, lexicon, actors)
@@ -432,7 +444,7 @@ def _fill_verb(
             patients += [a for a in actors.owners(dobj) if a not in agents]
     if not agents and not patients:
         return None
-    return agents, list(dict.fromkeys(patients))
+    return agents, list(dict.fromkeys(patients)), False
 
 
 def _governing_verb(noun: Token) -> Token | None:
@@ -448,9 +460,7 @@ def _governing_verb(noun: Token) -> Token | None:
     return None
 
 
-def _fill_noun(
-    trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon
-) -> tuple[list[Actor], list[Actor]] | None:
+def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
     if trig.theme:
         themed = [
             c
@@ -461,8 +471,14 @@ def _fill_noun(
             return None
     modifier_actors: list[Actor] = []
     for child in tok.children:
+        if trig.named_modifier and not (
+            child.dep_ in {"compound", "amod"} and actors.mention_at(child) is not None
+        ):
+            continue
         if child.dep_ in {"poss", "compound", "amod", "nmod"}:
             modifier_actors += [a for a in actors.resolve(child) if a not in modifier_actors]
+    if trig.named_modifier and not modifier_actors:
+        return None
     preps = set(trig.patient)
     prep_tokens = _prep_objects(tok, preps)
     verb = _governing_verb(tok)
@@ -477,14 +493,23 @@ def _fill_noun(
         agents = list(modifier_actors)
     if not agents and verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
         agents = _resolve_all(actors, subjects_of(verb))
+    local = False
     if trig.modifier_is_patient:
         # "X, a NATO member" / "NATO member Turkey" / "members X and Y"
+        named = []
         if tok.dep_ in {"appos", "compound"}:
-            agents += [a for a in actors.resolve(tok.head) if a not in agents]
+            named += actors.resolve(tok.head)
+        if tok.dep_ == "conj" and any(c.lower_ == "other" for c in tok.children):
+            named += actors.resolve(tok.head)  # "the US and other G-7 nations"
         for child in _children(tok, "appos"):
-            agents += [a for a in actors.resolve(child) if a not in agents]
+            named += actors.resolve(child)
+        named += _resolve_all(actors, _prep_objects(tok, {"including", "like", "such"}))
+        local = bool(named)
+        agents = list(dict.fromkeys(named + agents))
     if tok.dep_ == "appos" and not trig.modifier_is_patient and not agents:
         agents = actors.resolve(tok.head)
+    if trig.relation == "memberOf":
+        patients = [p for p in patients if p.type == ActorType.ORGANIZATION]
     if trig.modifier_is_patient and agents and not patients and trig.relation == "memberOf":
         # "joining current members Brazil, Russia…": members of the bloc in context.
         patients = actors.recent_organisation(tok)
@@ -497,4 +522,4 @@ def _fill_noun(
         agents, patients = patients, []
     if not patients and len(agents) < 2:
         return None
-    return agents, patients
+    return agents, patients, local
