@@ -16,6 +16,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import IO, Any
 
 from kg.extract import Extractor
@@ -96,7 +97,11 @@ def ingest(
             seen.add(doc.doc_id)
             yield doc
 
-    for doc, result in extractor.extract_many(pending(), n_process=jobs):
+    todo = pending()
+    first = next(todo, None)
+    if first is None:  # everything is stored already: no need to load the model
+        return report
+    for doc, result in extractor.extract_many(chain([first], todo), n_process=jobs):
         if isinstance(result, InputProblem):
             report.problems.append(result)
             continue

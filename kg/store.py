@@ -27,12 +27,13 @@ from typing import Any, BinaryIO, ClassVar
 import pyoxigraph as ox
 from rdflib import XSD, Dataset, Graph, Literal, URIRef
 from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.compare import to_canonical_graph
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
 from kg.errors import BadInputError, KgError, QueryError, StoreError, StoreLockedError
 from kg.model import Actor, ActorType, Claim, Document, Modality
-from kg.ontology import KG, WD, bind_namespaces, relations
+from kg.ontology import ID, KG, WD, bind_namespaces, ontology_graph, relations
 from kg.rdf import (
     ACTORS_GRAPH,
     EXTRACTOR_VERSION,
@@ -195,6 +196,18 @@ class Store(ABC):
         if self.read_only:
             raise StoreError(f"the store at {self.location} was opened read-only")
 
+    def _install_ontology(self) -> None:
+        """Keep the ontology in its own named graph, so queries can follow the relation
+        hierarchy (``?p rdfs:subPropertyOf* kg:militaryAid``) without inference."""
+        if getattr(self, "_ontology_current", False):
+            return
+        # Blank nodes (owl:oneOf lists) get stable IRIs: canonical labels, then skolemised.
+        canonical = to_canonical_graph(ontology_graph())
+        wanted = list(canonical.skolemize(basepath=str(ID["genid/"])))
+        if _canonical_triples(self._triples(ONTOLOGY_GRAPH)) != _canonical_triples(wanted):
+            self._replace(ONTOLOGY_GRAPH, wanted, [], [])
+        self._ontology_current = True
+
     def replace_document(
         self, doc: Document, claims: Sequence[Claim], actors: Iterable[Actor] = ()
     ) -> bool:
@@ -210,6 +223,7 @@ class Store(ABC):
         (True, False)
         """
         self._check_writable()
+        self._install_ontology()
         graph = document_iri(doc)
         doc_quads = document_quads(doc, claims, EXTRACTOR_VERSION)
         all_actors = list(dict.fromkeys([*actors_of(claims), *actors]))
@@ -799,6 +813,8 @@ class SparqlStore(Store):
             "use a directory (embedded Oxigraph) or memory: for now"
         )
 
+
+ONTOLOGY_GRAPH = ID["graph/ontology"]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(.*)$", re.DOTALL)
 

@@ -391,6 +391,7 @@ def _make_tree(root: Path) -> None:
     (root / "a" / "deep" / "two.md").write_text("Two story.")
     (root / "b" / "three.jsonl").write_text(json.dumps({"id": "three", "text": "Three."}))
     (root / "b" / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (root / "b" / "README.md").write_text("About these articles.")
     (root / ".secret.txt").write_text("Hidden story.")
     (root / ".hidden" / "four.txt").write_text("Hidden folder story.")
 

@@ -71,6 +71,10 @@ def _walk_dir(
         if entry.name.startswith("."):
             log.debug("%s: hidden; skipped", entry.path)
             continue
+        if entry.name.split(".")[0].upper() in _PROJECT_FILES:
+            # A folder of articles often carries its own README or LICENCE: not news.
+            log.debug("%s: project documentation; skipped", entry.path)
+            continue
         child = folder / entry.name
         try:
             is_dir = entry.is_dir()
@@ -84,6 +88,9 @@ def _walk_dir(
             yield child
         else:
             log.debug("%s: not a supported input file; skipped", child)
+
+
+_PROJECT_FILES = {"README", "LICENSE", "LICENCE", "CHANGELOG", "CONTRIBUTING", "NOTICE"}
 
 
 def read_whole_file(path: Path, limits: Limits) -> bytes | InputProblem:
