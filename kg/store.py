@@ -26,8 +26,8 @@ from typing import Any, BinaryIO, ClassVar
 
 import pyoxigraph as ox
 from rdflib import XSD, Dataset, Graph, Literal, URIRef
-from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.compare import to_canonical_graph
+from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
