@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from functools import cache
 
 import spacy
@@ -32,6 +33,15 @@ MENTION_LABELS = {
 
 
 def _model_name() -> str:
+    # $KG_SPACY_MODEL picks another installed English pipeline (e.g. en_core_web_md).
+    wanted = os.environ.get("KG_SPACY_MODEL")
+    if wanted:
+        if importlib.util.find_spec(wanted) is None:
+            raise ModelMissingError(
+                f"the spaCy model {wanted!r} named by $KG_SPACY_MODEL is not installed; "
+                f"install it, or unset KG_SPACY_MODEL to use en_core_web_sm ({INSTALL_HINT})"
+            )
+        return wanted
     for name in MODEL_PACKAGES:
         if importlib.util.find_spec(name) is not None:
             return name
