@@ -22,6 +22,18 @@ __all__ = ["DocActors", "Mention", "Official", "OfficialsLexicon", "officials_le
 
 _KIND_OF_LABEL = {label: kind for kind, label in MENTION_LABELS.items()}
 _COLLECTIVE = {
+    "armed group": {
+        "militia",
+        "rebel",
+        "militant",
+        "insurgent",
+        "movement",
+        "faction",
+        "fighter",
+        "insurgency",
+        "guerrilla",
+        "jihadist",
+    },
     "org": {
         "bloc",
         "alliance",
@@ -52,6 +64,25 @@ _NUMBERS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 # "people in Sudan": aid to a country's population is aid to the country.
 _POPULATION = {"people", "population", "civilian", "refugee", "resident", "citizen", "victim"}
 _GOODS = {"import", "export", "good", "product", "shipment", "steel", "car", "oil"}
+_FIRST_PERSON = {"we", "us", "our", "ours"}
+# Numbers and measures in front of what they count: "a dozen Houthi targets".
+_QUANTITIES = {
+    "dozen",
+    "hundred",
+    "thousand",
+    "number",
+    "series",
+    "wave",
+    "barrage",
+    "couple",
+    "handful",
+    "batch",
+    "host",
+    "range",
+    "set",
+    "round",
+    "million",
+}
 _PERSON_PRONOUNS = {"he", "she", "him", "her", "his"}
 _THING_PRONOUNS = {"it", "its"}
 
@@ -323,6 +354,12 @@ class DocActors:
         low = tok.lower_
         if tok.pos_ == "PRON":
             return self._pronoun(tok)
+        if tok.lemma_.lower() in _QUANTITIES:
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    for pobj in child.children:
+                        if pobj.dep_ == "pobj":
+                            return self._resolve_one(pobj, depth + 1)
         if low in {"north", "south"} and any(c.lower_ == "the" for c in tok.children):
             return self._the_north_south(low)
         # A noun that stands for its modifier: "Russian forces", "Russia's military",
@@ -396,6 +433,8 @@ class DocActors:
         low = tok.lower_
         if low in {"they", "them", "their"}:
             return self._plural_antecedent(tok)
+        if low in _FIRST_PERSON:
+            return self._speaker_of_sentence(tok)
         if low in _PERSON_PRONOUNS:
             want = {ActorType.PERSON}
         elif low in _THING_PRONOUNS:
@@ -408,8 +447,22 @@ class DocActors:
         for mention in reversed(self.mentions):
             if mention.start >= tok.i or mention.start < earliest:
                 continue
-            if mention.actor.type in want and mention.kind != "demonym":
+            if mention.actor.type in want and (
+                mention.kind != "demonym" or ActorType.PERSON not in want
+            ):
                 return [mention.actor]
+        return []
+
+    def _speaker_of_sentence(self, tok: Token) -> list[Actor]:
+        """ "We cooperate with Russia," he stressed: "we" is the speaker's side."""
+        from kg.extract.modality import modality_lexicon  # noqa: PLC0415 - avoid a cycle
+
+        reporting = modality_lexicon().reporting_verbs
+        for cand in tok.sent:
+            if cand.lemma_.lower() in reporting and cand.i != tok.i:
+                for child in cand.children:
+                    if child.dep_ == "nsubj" and child.lower_ not in _FIRST_PERSON:
+                        return self.resolve(child)
         return []
 
     def _plural_antecedent(self, tok: Token) -> list[Actor]:
@@ -441,7 +494,11 @@ class DocActors:
         determiners = {"the", "this", "these", "both", *_NUMBERS}
         if not any(c.lower_ in determiners for c in tok.children):
             return []
-        if low in _COLLECTIVE["org"]:
+        if low == "group":
+            wanted = {ActorType.ORGANIZATION, ActorType.GROUP}
+        elif low in _COLLECTIVE["armed group"]:
+            wanted = {ActorType.GROUP}
+        elif low in _COLLECTIVE["org"]:
             wanted = {ActorType.ORGANIZATION}
         elif low in _COLLECTIVE["state"]:
             wanted = {ActorType.STATE}

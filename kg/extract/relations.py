@@ -365,7 +365,8 @@ def subjects_of(verb: Token) -> list[Token]:
         if verb.dep_ == "relcl" and verb.head is not verb:
             return [verb.head]  # "Russia, which invaded Ukraine"
         if verb.dep_ == "acl" and verb.tag_ != "VBN" and verb.head is not verb:
-            return [verb.head]  # "countries seeking to join"
+            owner = _children(verb.head, "poss")  # "China's efforts to strengthen ties"
+            return owner or [verb.head]  # "countries seeking to join"
         if verb.dep_ == "acl":
             return []
         if verb.dep_ == "pcomp" and verb.head.head is not verb.head:
@@ -407,6 +408,15 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         if theme is None:
             return None
     passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in tok.children)
+    if tok.dep_ in {"amod", "acl", "compound"} and tok.tag_ == "VBN" and theme is None:
+        # "the Iran-backed militia", "a US-led coalition": prefix acts on the noun.
+        prefix = [c for c in tok.children if c.dep_ in {"npadvmod", "compound", "nmod"}]
+        if tok.i >= 2 and tok.doc[tok.i - 1].text in {"-", "–"}:
+            prefix.append(tok.doc[tok.i - 2])
+        agents = _resolve_all(actors, prefix)
+        if agents:
+            patients = [a for a in actors.resolve(tok.head) if a not in agents]
+            return (agents, patients, False) if patients else None
     agents = _resolve_all(actors, subjects_of(tok))
     patient_tokens: list[Token] = []
     for slot in trig.patient:
@@ -414,6 +424,10 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             patient_tokens += [c for c in _children(tok, "dobj") if c is not theme]
             if passive and theme is None:
                 patient_tokens += _children(tok, "nsubjpass")
+        elif slot == "xcomp":
+            for comp in _children(tok, "xcomp"):
+                patient_tokens += _children(comp, "dobj")
+                patient_tokens += _prep_objects(comp, {"in", "against", "on", "into"})
         elif slot == "dative":
             for child in _children(tok, "dative"):
                 patient_tokens += _children(child, "pobj") if child.pos_ == "ADP" else [child]
@@ -421,7 +435,7 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             patient_tokens += [
                 c for c in _children(tok, "dobj") if c is not theme and theme is not None
             ]
-    preps = tuple(p for p in trig.patient if p not in {"dobj", "dative"})
+    preps = tuple(p for p in trig.patient if p not in {"dobj", "dative", "xcomp"})
     if preps:
         patient_tokens += _prep_objects(tok, preps)
         if theme is not None:
@@ -486,6 +500,9 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         prep_tokens += _prep_objects(verb, preps - {"of"})
     participants = _prep_objects(tok, _PARTICIPANT_PREPS & preps)
     patients = _resolve_all(actors, prep_tokens)
+    if not patients and relation(trig.relation).label in _OWNER_TARGETS:
+        for target in prep_tokens:  # "support for Ukraine's independence"
+            patients += actors.owners(target)
     agents: list[Actor] = []
     if trig.modifier_is_patient:
         patients = modifier_actors + [p for p in patients if p not in modifier_actors]
