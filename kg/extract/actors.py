@@ -15,6 +15,7 @@ from functools import cache
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.gazetteer import Gazetteer, load_lexicon, slug
+from kg.extract.modality import modality_lexicon
 from kg.extract.nlp import MENTION_LABELS
 from kg.model import Actor, ActorType
 
@@ -455,8 +456,6 @@ class DocActors:
 
     def _speaker_of_sentence(self, tok: Token) -> list[Actor]:
         """ "We cooperate with Russia," he stressed: "we" is the speaker's side."""
-        from kg.extract.modality import modality_lexicon  # noqa: PLC0415 - avoid a cycle
-
         reporting = modality_lexicon().reporting_verbs
         for cand in tok.sent:
             if cand.lemma_.lower() in reporting and cand.i != tok.i:
