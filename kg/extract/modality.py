@@ -89,7 +89,15 @@ def _lemma(tok: Token) -> str:
 
 # Relations that hold over time, which "ending" verbs negate (gold rule 8).
 STANDING_LABELS = frozenset(
-    {"AGREEMENT_WITH", "MEMBER_OF", "ALLIED_WITH", "COOPERATES_WITH", "TRADE"}
+    {
+        "AGREEMENT_WITH",
+        "MEMBER_OF",
+        "ALLIED_WITH",
+        "COOPERATES_WITH",
+        "TRADE",
+        "AID",
+        "MILITARY_AID",
+    }
 )
 
 

@@ -152,6 +152,7 @@ class Trigger:
     theme_owner_is_patient: bool
     modifier_is_patient: bool
     named_modifier: bool
+    owner_patient: bool
 
 
 @dataclass
@@ -222,6 +223,7 @@ def relation_lexicon() -> Lexicon:
                     theme_owner_is_patient=bool(entry.get("theme_owner_is_patient")),
                     modifier_is_patient=entry["relation"] in {"memberOf", "alliedWith"},
                     named_modifier=bool(entry.get("named_modifier")),
+                    owner_patient=bool(entry.get("owner_patient")),
                 )
             )
     for triggers in by_head.values():
@@ -394,8 +396,8 @@ def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon, actors: DocActors)
         for noun in [cand, *cand.conjuncts]:
             if lexicon.theme_of(noun) == trig.theme:
                 return noun
-            # "sent thousands of troops", "a batch of missiles"
-            for obj in _prep_objects(noun, {"of"}):
+            # "sent thousands of troops", "billions in military aid"
+            for obj in _prep_objects(noun, {"of", "in"}):
                 if lexicon.theme_of(obj) == trig.theme:
                     return obj
     return None
@@ -444,7 +446,8 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             if dobj is not theme:
                 patient_tokens += _prep_objects(dobj, preps)
     if passive and theme is not None and not agents:
-        agents = _resolve_all(actors, [g for c in _children(tok, "agent") for g in c.children])
+        # "North Korean troops were dispatched to Russia": the troops' state sends them.
+        agents = actors.owners(theme)
     owners: list[Actor] = []
     if trig.theme_owner_is_patient and theme is not None:
         owners = actors.owners(theme)
@@ -500,7 +503,7 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         prep_tokens += _prep_objects(verb, preps - {"of"})
     participants = _prep_objects(tok, _PARTICIPANT_PREPS & preps)
     patients = _resolve_all(actors, prep_tokens)
-    if not patients and relation(trig.relation).label in _OWNER_TARGETS:
+    if not patients and (trig.owner_patient or relation(trig.relation).label in _OWNER_TARGETS):
         for target in prep_tokens:  # "support for Ukraine's independence"
             patients += actors.owners(target)
     agents: list[Actor] = []
@@ -508,6 +511,8 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         patients = modifier_actors + [p for p in patients if p not in modifier_actors]
     else:
         agents = list(modifier_actors)
+    if not agents:  # "arms supplies by Europe and the US"
+        agents = _resolve_all(actors, _prep_objects(tok, {"by"}))
     if not agents and verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
         agents = _resolve_all(actors, subjects_of(verb))
     local = False
