@@ -42,9 +42,12 @@ _EMBEDDING = {
     "amod",
     "appos",
     "npadvmod",
-    "parataxis",
 }
 
+
+# Dependencies by which a clause or noun is the complement of the word above it.
+_COMPLEMENT_DEPS = {"xcomp", "ccomp", "dobj", "pcomp", "csubj", "nsubjpass", "attr", "acl"}
+_COMPLEMENT_PREPS = {"of", "for", "to", "about", "on"}
 
 # How a reported clause hangs from its reporting verb.
 _REPORTED_DEPS = {"ccomp", "xcomp", "parataxis", "prep", "advcl", "conj", "dep"}
@@ -125,7 +128,14 @@ def modality_of(
     hedged = False
     below_conj = False
     for depth, tok in enumerate(path):
-        governs = depth > 0
+        # How the clause below reaches this token: only a complement ("plans to send",
+        # "denied sending", "accused of supplying") takes on the meaning of its verb;
+        # a coordinated verb or a modifier ("on his visit, Putin invited…") does not.
+        below = path[depth - 1] if depth > 0 else None
+        complement = below is not None and (
+            below.dep_ in _COMPLEMENT_DEPS
+            or (below.dep_ == "prep" and below.lower_ in _COMPLEMENT_PREPS)
+        )
         for child in tok.children:
             low = child.lower_
             negates = child.dep_ == "neg" or (child.dep_ == "det" and low == "no")
@@ -137,13 +147,17 @@ def modality_of(
                 hedged = True
             if child.dep_ == "mark" and low in lex.condition_marks:
                 hedged = True
-            if child.dep_ == "prep" and low == "without" and governs:
+            if child.dep_ == "prep" and low == "without" and below is not None:
                 return Modality.NEGATED
-        if governs:
+        if complement and not below_conj:
             lemma = _lemma(tok)
-            if lemma in lex.negating_verbs and not below_conj:
-                return Modality.NEGATED
-            if label in STANDING_LABELS and lemma in lex.ending_verbs and not below_conj:
+            denied = lemma in lex.negating_verbs or (
+                label in STANDING_LABELS and lemma in lex.ending_verbs
+            )
+            if denied:
+                # "did not rule out", "did not deny": a double negative only hedges.
+                if any(c.dep_ == "neg" for c in tok.children):
+                    return Modality.HEDGED
                 return Modality.NEGATED
             if tok.pos_ in {"VERB", "ADJ", "AUX"} and lemma in lex.hedge_verbs:
                 hedged = True
@@ -191,7 +205,8 @@ def _subject(verb: Token) -> Token | None:
             return child
         if child.dep_ == "agent":
             return next((g for g in child.children if g.dep_ == "pobj"), None)
-    if verb.dep_ == "conj" and verb.head is not verb:
+    if verb.dep_ in {"conj", "advcl", "xcomp"} and verb.head is not verb:
+        # "…, noting that…" / "and said…": the participle shares its head's subject.
         return _subject(verb.head)
     return None
 

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 _BASE_CONFIDENCE = 0.9
 _PERSON_LIFT_PENALTY = 0.05
 _REPORTED_PENALTY = 0.05
+# Relations a speaker performs by stating them about itself.
+_SPEECH_ACTS = frozenset({"CRITICIZES", "THREATENS", "SUPPORTS", "MEMBER_OF"})
 
 
 class Extractor:
@@ -99,6 +101,10 @@ class Extractor:
         sent = cand.trigger.sent
         modality = modality_of(cand.trigger, cand.forced, cand.relation.label, local=cand.local)
         speaker = _speaker(actors, cand)
+        if speaker == cand.subject and cand.relation.label in _SPEECH_ACTS:
+            # Saying it is doing it: an actor that urges, warns, backs or announces it is
+            # leaving performs the act; the claim is not merely its own (gold rule 12).
+            speaker = None
         confidence = _BASE_CONFIDENCE
         if speaker is not None:
             confidence -= _REPORTED_PENALTY
