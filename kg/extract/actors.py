@@ -511,6 +511,8 @@ class DocActors:
             if mention.start >= tok.i:
                 continue
             actor = mention.actor
+            if actor.type == ActorType.PERSON and ActorType.STATE in wanted:
+                actor = self.state_of(actor) or actor  # "Trump … the two governments"
             if actor.type in wanted and actor not in found:
                 found.append(actor)
                 if len(found) == count:

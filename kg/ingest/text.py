@@ -5,7 +5,9 @@ A first line followed by a blank line is the title; otherwise the whole file is 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +44,24 @@ def split_title(text: str) -> tuple[str | None, str]:
     return title, body.strip()
 
 
+_DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?!\d)")
+
+
+def date_from_name(name: str) -> dt.date | None:
+    """The date a file name starts with, as archives often name articles.
+
+    >>> date_from_name("2024-10-18-korea-troops.txt")
+    datetime.date(2024, 10, 18)
+    """
+    match = _DATED_NAME.match(name)
+    if match is None:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
 def read_text(path: Path, options: ReadOptions) -> Iterator[Document | InputProblem]:
     """Read one plain-text article.
 
@@ -68,6 +88,7 @@ def read_text(path: Path, options: ReadOptions) -> Iterator[Document | InputProb
         options=options,
         path=path,
         title=title,
+        date=date_from_name(path.name),
         # read_whole_file has already reported a file of zero bytes.
         empty_reason="file contains only whitespace",
     )
