@@ -164,7 +164,6 @@ CASES = [
         "member-accession-nominalisation",
         "Finland's accession to NATO was completed in 2023.",
         [("Finland", "MEMBER_OF", "NATO", A, None)],
-        xfail="nominalised 'X's accession to ORG' gives no MEMBER_OF",
     ),
     # -------------------------------------------------------------- OFFICIAL_OF
     case(
@@ -307,7 +306,6 @@ CASES = [
         "agreement-energy-deal-is-trade",
         "Russia and China signed a 30-year gas supply deal.",
         [(RU, "AGREEMENT_WITH", CN, A, None), (RU, "TRADE", CN, A, None)],
-        xfail="an energy supply deal gives AGREEMENT_WITH but not TRADE",
     ),
     # -------------------------------------------------------------------- MEETS
     case(
@@ -404,14 +402,12 @@ CASES = [
         "supports-x-backed-apposition",
         "Hezbollah, an Iran-backed group, fired rockets at Israel.",
         [("Iran", "SUPPORTS", "Hezbollah", A, None)],
-        xfail="'X-backed' inside an apposition ('Hezbollah, an Iran-backed group') is missed",
     ),
     case(
         "supports-bid-possessive-not-org",
         "Turkey endorsed Sweden's NATO bid.",
         [("Turkey", "SUPPORTS", "Sweden", A, None)],
         [("Turkey", "SUPPORTS", "NATO")],
-        xfail="the organisation in a compound bid ('Sweden's NATO bid') is taken as a target",
     ),
     # ------------------------------------------------------------- MILITARY_AID
     case(
@@ -438,20 +434,17 @@ CASES = [
         "milaid-deployment-nominalisation",
         "The deployment of North Korean troops to Russia alarmed Seoul.",
         [(KP, "MILITARY_AID", RU, A, None)],
-        xfail="nominalisation 'the deployment of <demonym> troops to Y' gives nothing",
     ),
     case(
         "milaid-pledged-is-hedged",
         "The United States pledged $2 billion in military aid to Taiwan.",
         [(US, "MILITARY_AID", "Taiwan", H, None)],
-        xfail="'pledged' (a commitment, rule 9) is not a hedge cue",
     ),
     case(
         "milaid-recipient-is-member-not-org",
         "NATO member Turkey bought S-400 missiles from Russia.",
         [("Turkey", "MEMBER_OF", "NATO", A, None), (RU, "MILITARY_AID", "Turkey", A, None)],
         [(RU, "MILITARY_AID", "NATO")],
-        xfail="in 'NATO member Turkey' the organisation, not the state, becomes the recipient",
     ),
     # ---------------------------------------------------------------------- AID
     case(
@@ -568,14 +561,12 @@ CASES = [
         "sanctions-passive-hit-with-by",
         "Iran was hit with fresh sanctions by Britain.",
         [(UK, "SANCTIONS", "Iran", A, None)],
-        xfail="passive 'X was hit with sanctions by Y' gives nothing",
     ),
     case(
         "sanctions-hit-with-not-attack",
         "Britain hit Iran with fresh sanctions.",
         [(UK, "SANCTIONS", "Iran", A, None)],
         [(UK, "ATTACKS", "Iran")],
-        xfail="'hit X with sanctions' is read as ATTACKS instead of SANCTIONS",
     ),
     case(
         "sanctions-tariffs-on-demonym-goods",
@@ -630,14 +621,12 @@ CASES = [
         "attacks-launched-missiles-at",
         "Russia launched missiles at Ukraine overnight.",
         [(RU, "ATTACKS", UA, A, None)],
-        xfail="'launched <weapons> at Y' gives no ATTACKS",
     ),
     case(
         "attacks-warned-against-is-not-attack",
         "The United States warned China against attacking Taiwan.",
         [],
         [(US, "ATTACKS", "Taiwan")],
-        xfail="in 'warned X against attacking Y' the warner becomes the attacker",
     ),
     # ----------------------------------------------------------------- modality
     case(
@@ -747,7 +736,6 @@ CASES = [
         "attrib-narrator-clause-inside-warning",
         "Moscow warned Finland of countermeasures after it joined NATO.",
         [(RU, "THREATENS", "Finland", A, None), ("Finland", "MEMBER_OF", "NATO", A, None)],
-        xfail="a narrator's temporal clause ('after it joined NATO') is attributed to the warner",
     ),
     # ---------------------------------------------------------------- precision
     case(

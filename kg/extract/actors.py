@@ -366,6 +366,12 @@ class DocActors:
         # A noun that stands for its modifier: "Russian forces", "Russia's military",
         # "a senior US official", "the government of Japan", "the bloc's members".
         if tok.pos_ in {"NOUN", "PROPN"}:
+            appositions = [c for c in tok.children if c.dep_ == "appos"]
+            if appositions and tok.lemma_.lower() in self.lexicon.agent_nouns:
+                # "NATO member Turkey", "three states Niger, Mali and Burkina Faso"
+                found = self.resolve(appositions[0], lift=False, depth=depth + 1)
+                if found:
+                    return found
             for child in tok.children:
                 if child.dep_ in {"amod", "compound", "poss", "nmod"}:
                     actors = self._modifier_actors(child, depth)
@@ -375,9 +381,6 @@ class DocActors:
                     ):
                         return actors
             if low in self.lexicon.agent_nouns or tok.lemma_.lower() in self.lexicon.agent_nouns:
-                appositions = [c for c in tok.children if c.dep_ == "appos"]
-                if appositions:  # "three states Niger, Mali and Burkina Faso"
-                    return self.resolve(appositions[0], lift=False, depth=depth + 1)
                 for child in tok.children:
                     if child.dep_ == "prep" and child.lower_ == "of":
                         for pobj in child.children:
@@ -410,7 +413,9 @@ class DocActors:
         """Actors that own or hold a thing: "NATO's meeting", "the meeting of NATO",
         "the NATO summit", "Russian diplomats"."""
         found: list[Actor] = []
-        for child in tok.children:
+        possessors = [c for c in tok.children if c.dep_ == "poss"]
+        for child in possessors or tok.children:
+            # "Sweden's NATO bid" belongs to Sweden, not to NATO.
             if child.dep_ in {"poss", "compound", "amod", "nmod"}:
                 found += self.resolve(child)
             elif child.dep_ in {"prep", "agent"} and child.lower_ in {"of", "by"}:

@@ -62,6 +62,7 @@ class ModalityLexicon:
     condition_marks: frozenset[str]
     negating_verbs: frozenset[str]
     ending_verbs: frozenset[str]
+    commitment_verbs: frozenset[str]
     negators: frozenset[str]
     reporting_verbs: frozenset[str]
     claiming_verbs: frozenset[str]
@@ -119,13 +120,12 @@ def modality_of(
     lex = modality_lexicon()
     path = [trigger] if local else clause_path(trigger)
     for cut, tok in enumerate(path[:-1]):
-        marks = {c.lower_ for c in tok.children if c.dep_ == "mark"}
         # A finite subordinate clause ("since they signed…") keeps its own modality; a
         # participle ("…, joining the bloc") or a condition shares the main clause's.
-        if tok.dep_ == "advcl" and marks and not marks & lex.condition_marks:
+        if tok.dep_ == "advcl" and _finite_subordinate(tok, lex):
             path = path[: cut + 1]
             break
-    hedged = False
+    hedged = _lemma(trigger) in lex.commitment_verbs
     below_conj = False
     for depth, tok in enumerate(path):
         # How the clause below reaches this token: only a complement ("plans to send",
@@ -172,6 +172,11 @@ def modality_of(
     return Modality.HEDGED if hedged else Modality.ASSERTED
 
 
+def _finite_subordinate(clause: Token, lex: ModalityLexicon) -> bool:
+    marks = {c.lower_ for c in clause.children if c.dep_ == "mark"}
+    return bool(marks) and not marks & lex.condition_marks
+
+
 def reporter_of(trigger: Token) -> Token | None:
     """The token naming who reports the trigger's clause ("Kim" in "Kim said…"), if any.
 
@@ -183,6 +188,8 @@ def reporter_of(trigger: Token) -> Token | None:
     for below, tok in itertools.pairwise(path):
         # A reporting verb reports a clause ("said that…", "accused X of…"); with a
         # plain object it is an act of its own ("announced a tariff").
+        if below.dep_ == "advcl" and _finite_subordinate(below, lex):
+            break  # "X warned Y after it joined NATO": the "after" clause is the narrator's
         if _lemma(tok) in lex.reporting_verbs and below.dep_ in _REPORTED_DEPS:
             return _subject(tok)
     for tok in path:

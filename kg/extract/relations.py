@@ -252,13 +252,21 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
     lexicon = lexicon or relation_lexicon()
     found: list[Candidate] = []
     for tok in actors.doc:
+        # One reading per relation label; a reading that matched its theme ("hit Iran
+        # with sanctions") rules out the readings that need none ("hit" as an attack).
+        done: set[str] = set()
+        themed = False
         for trig in lexicon.triggers_for(tok):
+            label = relation(trig.relation).label
+            if label in done or (themed and trig.theme is None):
+                continue
             frame = _fill(trig, tok, actors, lexicon)
             if frame is None:
                 continue
             agents, patients, local = frame
             found.extend(_pairs(trig, tok, agents, patients, local))
-            break
+            done.add(label)
+            themed = themed or trig.theme is not None
     return found
 
 
@@ -372,7 +380,11 @@ def subjects_of(verb: Token) -> list[Token]:
         if verb.dep_ == "acl":
             return []
         if verb.dep_ == "pcomp" and verb.head.head is not verb.head:
-            verb = verb.head.head
+            governor = verb.head.head
+            objects = _children(governor, "dobj")
+            if objects and governor.pos_ == "VERB":
+                return objects  # "warned China against attacking Taiwan"
+            verb = governor
             continue
         return []
     return []
@@ -417,15 +429,18 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             prefix.append(tok.doc[tok.i - 2])
         agents = _resolve_all(actors, prefix)
         if agents:
-            patients = [a for a in actors.resolve(tok.head) if a not in agents]
+            target = tok.head
+            if target.dep_ == "appos" and not actors.resolve(target):
+                target = target.head  # "Hezbollah, an Iran-backed group,"
+            patients = [a for a in actors.resolve(target) if a not in agents]
             return (agents, patients, False) if patients else None
     agents = _resolve_all(actors, subjects_of(tok))
     patient_tokens: list[Token] = []
     for slot in trig.patient:
         if slot == "dobj":
             patient_tokens += [c for c in _children(tok, "dobj") if c is not theme]
-            if passive and theme is None:
-                patient_tokens += _children(tok, "nsubjpass")
+            if passive:  # "Iran was hit with fresh sanctions by Britain"
+                patient_tokens += [c for c in _children(tok, "nsubjpass") if c is not theme]
         elif slot == "xcomp":
             for comp in _children(tok, "xcomp"):
                 patient_tokens += _children(comp, "dobj")
@@ -507,12 +522,21 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         for target in prep_tokens:  # "support for Ukraine's independence"
             patients += actors.owners(target)
     agents: list[Actor] = []
-    if trig.modifier_is_patient:
+    if trig.relation in {"memberOf", "joins"}:
+        # "Finland's accession to NATO", "NATO members": the organisation is the target,
+        # any other modifier the member.
+        orgs = [a for a in modifier_actors if a.type == ActorType.ORGANIZATION]
+        agents = [a for a in modifier_actors if a not in orgs]
+        patients = orgs + [p for p in patients if p not in orgs]
+    elif trig.modifier_is_patient:
         patients = modifier_actors + [p for p in patients if p not in modifier_actors]
     else:
         agents = list(modifier_actors)
     if not agents:  # "arms supplies by Europe and the US"
         agents = _resolve_all(actors, _prep_objects(tok, {"by"}))
+    if not agents and relation(trig.relation).label in {"MILITARY_AID", "AID"}:
+        for thing in _prep_objects(tok, {"of"}):  # "the deployment of North Korean troops"
+            agents += [a for a in actors.owners(thing) if a not in patients]
     if not agents and verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
         agents = _resolve_all(actors, subjects_of(verb))
     local = False
