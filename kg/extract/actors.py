@@ -372,7 +372,10 @@ class DocActors:
                 found = self.resolve(appositions[0], lift=False, depth=depth + 1)
                 if found:
                     return found
-            for child in tok.children:
+            # A named modifier outranks a possessive pronoun: in "his Indian counterpart"
+            # the counterpart is India's, whoever "his" is.
+            modifiers = sorted(tok.children, key=lambda c: c.dep_ == "poss")
+            for child in modifiers:
                 if child.dep_ in {"amod", "compound", "poss", "nmod"}:
                     actors = self._modifier_actors(child, depth)
                     if actors and (

@@ -91,6 +91,17 @@ def _lemma(tok: Token) -> str:
     return tok.lemma_.lower()
 
 
+def _forms(tok: Token) -> set[str]:
+    """The lemma and plain stems of a word, for when the lemmatizer slips ("hopes" →
+    "hop")."""
+    low = tok.lower_
+    forms = {tok.lemma_.lower(), low}
+    for suffix, keep in (("es", ""), ("s", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", "")):
+        if low.endswith(suffix) and len(low) > len(suffix) + 2:
+            forms.add(low[: -len(suffix)] + keep)
+    return forms
+
+
 # Relations that hold over time, which "ending" verbs negate (gold rule 8).
 STANDING_LABELS = frozenset(
     {
@@ -101,6 +112,7 @@ STANDING_LABELS = frozenset(
         "TRADE",
         "AID",
         "MILITARY_AID",
+        "SANCTIONS",
     }
 )
 
@@ -151,15 +163,16 @@ def modality_of(
                 return Modality.NEGATED
         if complement and not below_conj:
             lemma = _lemma(tok)
-            denied = lemma in lex.negating_verbs or (
-                label in STANDING_LABELS and lemma in lex.ending_verbs
+            forms = _forms(tok)
+            denied = bool(forms & lex.negating_verbs) or (
+                label in STANDING_LABELS and bool(forms & lex.ending_verbs)
             )
             if denied:
                 # "did not rule out", "did not deny": a double negative only hedges.
                 if any(c.dep_ == "neg" for c in tok.children):
                     return Modality.HEDGED
                 return Modality.NEGATED
-            if tok.pos_ in {"VERB", "ADJ", "AUX"} and lemma in lex.hedge_verbs:
+            if tok.pos_ in {"VERB", "ADJ", "AUX"} and forms & lex.hedge_verbs:
                 hedged = True
             if tok.pos_ == "NOUN" and lemma in lex.hedge_nouns:
                 hedged = True
