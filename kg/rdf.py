@@ -27,7 +27,7 @@ from rdflib.graph import ConjunctiveGraph
 from rdflib.term import Node
 
 from kg.model import Actor, ActorType, Claim, Document, Modality, Relation
-from kg.ontology import DCTERMS, ID, KG, PROV, SCHEMA, SKOS, WD, relations
+from kg.ontology import DCTERMS, ID, KG, PROV, SCHEMA, SKOS, WD, relation_for_label, relations
 
 __all__ = [
     "ACTORS_GRAPH",
@@ -221,7 +221,8 @@ def document_triples(doc: Document) -> list[Triple]:
 
 
 def claim_triples(claim: Claim, extractor_version: str = EXTRACTOR_VERSION) -> list[Triple]:
-    """The claim node and, for an asserted claim, the direct triple ``subject rel object``.
+    """The claim node and, for an asserted claim, the direct triple ``subject rel object``
+    (with the finer property and its top-level one).
 
     Hedged and negated claims live only as claim nodes, so the plain graph says what
     sources state as fact.
@@ -251,6 +252,10 @@ def claim_triples(claim: Claim, extractor_version: str = EXTRACTOR_VERSION) -> l
         triples.append((node, KG.trigger, Literal(claim.trigger)))
     if claim.modality is Modality.ASSERTED:
         triples.append((subject, predicate, obj))
+        if claim.relation.parent is not None:
+            # Also the top-level property, so `?s kg:militaryAid ?o` finds a
+            # kg:sendsTroops fact without an inference step.
+            triples.append((subject, URIRef(relation_for_label(claim.relation.label).iri), obj))
     return triples
 
 
