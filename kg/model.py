@@ -84,9 +84,9 @@ class Actor:
         """What the actor's IRI is made from: its Wikidata QID, else its key."""
         return self.qid or self.key
 
-    def ref(self) -> dict[str, str | None]:
-        """The entity reference of the scoring contract: label and QID."""
-        return {"label": self.label, "wikidata": self.qid}
+    def ref(self) -> dict[str, object]:
+        """The entity reference of the scoring contract: label, QID and known aliases."""
+        return {"label": self.label, "wikidata": self.qid, "aliases": list(self.aliases)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,14 +154,30 @@ class DocActors:
     # ------------------------------------------------------------------ mentions
     def _collect_mentions(self) -> None:
         full_names: list[tuple[int, Actor]] = []  # (token index, person) for surname coref
-        for ent in self.doc.ents:
+        ents = list(self.doc.ents)
+        for n, ent in enumerate(ents):
             kind = _KIND_OF_LABEL.get(ent.label_)
+            following = ents[n + 1] if n + 1 < len(ents) else None
+            if (
+                ent.label_ == "PERSON"
+                and following is not None
+                and following.start == ent.end
+                and _KIND_OF_LABEL.get(following.label_) == "person"
+            ):
+                continue  # "Muhammad" + known "Shehbaz Sharif": one person, named in full
             if kind is not None:
                 actor = self.gaz.actors.get(ent.ent_id_)
                 if actor is None:
                     continue
                 if kind == "person":
                     full_names.append((ent.start, actor))
+                    previous = ents[n - 1] if n > 0 else None
+                    if (
+                        previous is not None
+                        and previous.label_ == "PERSON"
+                        and (previous.end == ent.start)
+                    ):
+                        ent = self.doc[previous.start : ent.end]
             elif ent.label_ == "PERSON":
                 span = _trim_person(ent)
                 if span is None:
@@ -171,10 +187,55 @@ class DocActors:
                 ent = span
             else:
                 continue
-            mention = Mention(ent.start, ent.end, actor, kind)
-            self.mentions.append(mention)
-            for i in range(ent.start, ent.end):
-                self.by_token[i] = mention
+            self._add(Mention(ent.start, ent.end, actor, kind))
+        for span in self._untagged_names():
+            self._add(
+                Mention(span.start, span.end, self._person_from_span(span, full_names), "person")
+            )
+        self.mentions.sort(key=lambda m: m.start)
+
+    def _add(self, mention: Mention) -> None:
+        self.mentions.append(mention)
+        for i in range(mention.start, mention.end):
+            self.by_token[i] = mention
+
+    def _untagged_names(self) -> list[Span]:
+        """Names spaCy missed right after a title: "Minister of Trade Ville Tavio"."""
+        spans = []
+        doc = self.doc
+        i = 0
+        while i < len(doc):
+            tok = doc[i]
+            if tok.lower_ not in self.lexicon.heads or i + 2 > len(doc):
+                i += 1
+                continue
+            j = i + 1
+            # The rest of the title: "Minister of Foreign Trade and Development",
+            # "minister of Belgium".
+            while j < len(doc) and (
+                doc[j].lower_ in self.lexicon.heads
+                or doc[j].lower_ in self.lexicon.modifiers
+                or (j in self.by_token and self.by_token[j].kind != "person")
+            ):
+                j += 1
+            if j < len(doc) and doc[j].text == ",":
+                j += 1
+            k = j
+            while (
+                k < len(doc)
+                and k - j < 4
+                and doc[k].pos_ == "PROPN"
+                and (doc[k].is_title or doc[k].text in {"-", "bin", "al", "de", "van", "von"})
+                and k not in self.by_token
+                and not doc[k].ent_type_
+                and doc[k].lower_ not in self.lexicon.heads
+                and doc[k].lower_ not in self.lexicon.modifiers
+            ):
+                k += 1
+            if k - j >= 2:
+                spans.append(doc[j:k])
+            i = max(k, i + 1)
+        return spans
 
     def _person_from_span(self, span: Span, earlier: list[tuple[int, Actor]]) -> Actor:
         words = [t.text for t in span if t.text not in {"-", "‐"}]
@@ -251,30 +312,46 @@ class DocActors:
         return " ".join(t.text for t in tokens), excluded
 
     def _title_before(self, mention: Mention) -> tuple[Actor | None, str] | None:
-        """ "Russian President Vladimir Putin", "NATO Secretary General Mark Rutte"."""
+        """ "Russian President Vladimir Putin", "NATO Secretary General Mark Rutte",
+        "U.S. Ambassador to the United Nations Linda Thomas-Greenfield", "the foreign
+        minister of Belgium, Maxime Prevot", "the group's spokesman Yahya Sarea"."""
+        doc = self.doc
+        sent = doc[mention.start].sent
         i = mention.start - 1
+        if i > sent.start and doc[i].text == ",":
+            i -= 1  # "his Japanese counterpart, Yoshimasa Hayashi"
         title: list[Token] = []
-        while i >= 0 and self.doc[i].sent == self.doc[mention.start].sent:
-            tok = self.doc[i]
-            low = tok.lower_
-            if i in self.by_token and self.by_token[i].kind != "person":
-                # "Ambassador to the United Nations": the posting, not the employer.
-                first = self.by_token[i].start
-                before = self.doc[first - 1] if first > 0 else None
-                if before is not None and before.lower_ == "the" and first > 1:
-                    before = self.doc[first - 2]
-                if before is not None and before.lower_ == "to" and title:
-                    title.insert(0, before)
+        serves: Actor | None = None
+        while i >= sent.start:
+            tok = doc[i]
+            other = self.by_token.get(i)
+            if other is not None and other.kind != "person":
+                # A name inside the title: "Ambassador to the UN" names the posting,
+                # "minister of Belgium" the employer; otherwise the name leads the title.
+                first = other.start
+                before = doc[first - 1] if first > sent.start else None
+                if before is not None and before.lower_ == "the" and first - 1 > sent.start:
+                    before = doc[first - 2]
+                if before is not None and before.lower_ in {"to", "of", "for"}:
+                    if before.lower_ == "of" and serves is None:
+                        serves = other.actor
+                    title[:0] = list(doc[before.i : other.end])
                     i = before.i - 1
                     continue
                 break
-            if low in self.lexicon.heads or low in self.lexicon.modifiers:
+            if tok.lower_ in {"'s", "’s"}:
+                break  # the possessor owns the title: "Russia's foreign minister"
+            if tok.lower_ in self.lexicon.heads or tok.lower_ in self.lexicon.modifiers:
+                title.insert(0, tok)
+                i -= 1
+                continue
+            if tok.lower_.rstrip("s") in self.lexicon.heads:  # "Prime Ministers A and B"
                 title.insert(0, tok)
                 i -= 1
                 continue
             break
         # Drop possessive and article tokens at the left edge of the title.
-        while title and title[0].lower_ in {"'s", "’s", "the", "of"}:
+        while title and title[0].lower_ in {"'s", "’s", "the", "of", "to", "for"}:
             title.pop(0)
         words = self._title_words(title)
         if words is None:
@@ -282,11 +359,19 @@ class DocActors:
         text, excluded = words
         if excluded:
             return None
-        serves = None
-        if i >= 0 and i in self.by_token and self.by_token[i].kind != "person":
-            serves = self.by_token[i].actor
-        elif i >= 0 and self.doc[i].lower_ in {"'s", "’s"} and i - 1 in self.by_token:
-            serves = self.by_token[i - 1].actor
+        if serves is None and i >= sent.start:
+            if i in self.by_token and self.by_token[i].kind != "person":
+                serves = self.by_token[i].actor
+            elif doc[i].lower_ in {"'s", "’s"} and i - 1 >= sent.start:
+                # "Russia's foreign minister", "the Iran-aligned group's spokesman"
+                owner = self.by_token.get(i - 1)
+                if owner is not None and owner.kind != "person":
+                    serves = owner.actor
+                else:
+                    found = self._resolve_one(doc[i - 1], 0)
+                    serves = found[0] if found else None
+                    if serves is None:
+                        return None  # an owner we cannot name: not a guess either
         return serves, text
 
     def _title_after(self, mention: Mention) -> tuple[Actor | None, str] | None:
