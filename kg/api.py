@@ -58,7 +58,7 @@ def _documents_only(
 ) -> Iterator[Document]:
     for item in items:
         if isinstance(item, InputProblem):
-            log.warning("%s", item)
+            log.debug("input problem: %s", item)  # the caller reports it
             problems.append(item)
         else:
             yield item

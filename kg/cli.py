@@ -93,6 +93,10 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
     )
+    if verbose < 2:
+        # The HTML extractor narrates what it discards; kg reports unusable pages itself.
+        for noisy in ("trafilatura", "htmldate", "courlan"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 def _report_problems(report: api.IngestReport) -> None:
@@ -191,9 +195,15 @@ def extract(
         report = api.extract_records(paths, sys.stdout, date=date, source=source, jobs=jobs)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the target and move it into place: a failed run leaves neither a
+        # half-written output nor a stray partial file.
         partial = output.with_name(output.name + ".partial")
-        with partial.open("w", encoding="utf-8") as handle:
-            report = api.extract_records(paths, handle, date=date, source=source, jobs=jobs)
+        try:
+            with partial.open("w", encoding="utf-8") as handle:
+                report = api.extract_records(paths, handle, date=date, source=source, jobs=jobs)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         partial.replace(output)
         click.echo(f"{report.documents} documents, {report.claims} claims → {output}", err=True)
     _report_problems(report)
@@ -235,7 +245,8 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, store_uri: str)
         raise click.UsageError("give a SPARQL query or --file, not both")
     text = query_file.read_text("utf-8") if query_file else sparql
     with _open(store_uri, read_only=True) as store:
-        click.echo(format_result(run_query(store, text), fmt))
+        out = format_result(run_query(store, text), fmt)
+    click.echo(out, nl=not out.endswith("\n"))
 
 
 @main.command()

@@ -819,7 +819,9 @@ ONTOLOGY_GRAPH = ID["graph/ontology"]
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(.*)$", re.DOTALL)
 
 
-def open_store(uri: str | None = None, *, read_only: bool = False, create: bool = True) -> Store:
+def open_store(
+    uri: str | os.PathLike[str] | None = None, *, read_only: bool = False, create: bool = True
+) -> Store:
     """Open the store at ``uri`` (default: ``$KG_STORE``, else ``./kg-store``).
 
     ``PATH`` or ``oxigraph:PATH`` opens the embedded store, ``memory:`` a throwaway
@@ -828,6 +830,7 @@ def open_store(uri: str | None = None, *, read_only: bool = False, create: bool 
     >>> open_store("memory:").scheme
     'memory'
     """
+    uri = os.fspath(uri) if uri is not None else None
     uri = uri or os.environ.get("KG_STORE") or DEFAULT_STORE
     match = _SCHEME.match(uri)
     if match is None:
