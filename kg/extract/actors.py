@@ -341,6 +341,10 @@ class DocActors:
                 break
             if tok.lower_ in {"'s", "’s"}:
                 break  # the possessor owns the title: "Russia's foreign minister"
+            if tok.lower_ == "and" and not (
+                i > sent.start and doc[i - 1].lower_ in self.lexicon.modifiers
+            ):
+                break  # "Biden and President Xi": "and" joins people, not title words
             if tok.lower_ in self.lexicon.heads or tok.lower_ in self.lexicon.modifiers:
                 title.insert(0, tok)
                 i -= 1
@@ -437,6 +441,8 @@ class DocActors:
         mention = self.by_token.get(tok.i)
         if mention is not None:
             return [mention.actor]
+        if tok.dep_ == "appos" and tok.head.i in self.by_token and tok.pos_ == "NOUN":
+            return [self.by_token[tok.head.i].actor]  # "ECOWAS, a regional bloc that…"
         low = tok.lower_
         if tok.pos_ == "PRON":
             return self._pronoun(tok)
@@ -469,18 +475,15 @@ class DocActors:
                     ):
                         return actors
             if low in self.lexicon.agent_nouns or tok.lemma_.lower() in self.lexicon.agent_nouns:
-                for child in tok.children:
-                    if child.dep_ == "prep" and child.lower_ == "of":
-                        for pobj in child.children:
-                            if pobj.dep_ == "pobj":
-                                return self.resolve(pobj, lift=False, depth=depth + 1)
+                # "the government of Japan" (but "countries of unfair practices" is nobody)
+                found = self._object_of(tok, {"of"}, depth)
+                if found:
+                    return found
             if tok.lemma_.lower() in _GOODS:
                 # "tariffs on imports from Japan": the goods stand for where they come from.
-                for child in tok.children:
-                    if child.dep_ == "prep" and child.lower_ in {"from", "of"}:
-                        for pobj in child.children:
-                            if pobj.dep_ == "pobj":
-                                return self.resolve(pobj, lift=False, depth=depth + 1)
+                found = self._object_of(tok, {"from", "of"}, depth)
+                if found:
+                    return found
             if tok.lemma_.lower() in _POPULATION:
                 for child in tok.children:
                     if child.dep_ == "prep" and child.lower_ in {"in", "of", "across"}:
@@ -490,6 +493,16 @@ class DocActors:
             return self._collective(tok)
         return []
 
+    def _object_of(self, tok: Token, preps: set[str], depth: int) -> list[Actor]:
+        for child in tok.children:
+            if child.dep_ == "prep" and child.lower_ in preps:
+                for pobj in child.children:
+                    if pobj.dep_ == "pobj":
+                        found = self.resolve(pobj, lift=False, depth=depth + 1)
+                        if found:
+                            return found
+        return []
+
     def _modifier_actors(self, child: Token, depth: int) -> list[Actor]:
         if child.i in self.by_token:
             return [self.by_token[child.i].actor]
@@ -497,7 +510,7 @@ class DocActors:
             return self._resolve_one(child, depth + 1)
         return []
 
-    def owners(self, tok: Token) -> list[Actor]:
+    def owners(self, tok: Token, _depth: int = 0) -> list[Actor]:
         """Actors that own or hold a thing: "NATO's meeting", "the meeting of NATO",
         "the NATO summit", "Russian diplomats"."""
         found: list[Actor] = []
@@ -509,7 +522,10 @@ class DocActors:
             elif child.dep_ in {"prep", "agent"} and child.lower_ in {"of", "by"}:
                 for pobj in child.children:
                     if pobj.dep_ == "pobj":
-                        found += self.resolve(pobj)
+                        # "the escalation of hostilities by Russia": one level deeper.
+                        found += self.resolve(pobj) or (
+                            self.owners(pobj, _depth + 1) if _depth < 1 else []
+                        )
         return list(dict.fromkeys(found))
 
     def recent_organisation(self, tok: Token) -> list[Actor]:
@@ -604,8 +620,12 @@ class DocActors:
             if mention.start >= tok.i:
                 continue
             actor = mention.actor
-            if actor.type == ActorType.PERSON and ActorType.STATE in wanted:
-                actor = self.state_of(actor) or actor  # "Trump … the two governments"
+            if (
+                actor.type == ActorType.PERSON
+                and ActorType.STATE in wanted
+                and mention.start < tok.sent.start
+            ):
+                actor = self.state_of(actor) or actor  # "Trump met Lee. … the two governments"
             if actor.type in wanted and actor not in found:
                 found.append(actor)
                 if len(found) == count:
