@@ -46,6 +46,7 @@ __all__ = [
     "fold_name",
     "format_report",
     "load_gold",
+    "load_predictions",
     "score",
 ]
 
@@ -491,7 +492,7 @@ class EvalReport:
 def _ref_text(ref: Any) -> str:
     if isinstance(ref, Mapping):
         return str(ref.get("label") or ref.get("wikidata") or "?")
-    return "?" if ref is None else str(ref)
+    return "nobody" if ref is None else str(ref)
 
 
 def score(gold: Sequence[GoldPassage], predictions: Iterable[Mapping[str, Any]]) -> EvalReport:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from spacy.tokens import Doc
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 _BASE_CONFIDENCE = 0.9
 _PERSON_LIFT_PENALTY = 0.05
 _REPORTED_PENALTY = 0.05
+# Coercive acts whose announcement is a threat.
+_COERCION = frozenset({"SANCTIONS", "ATTACKS"})
 # Relations a speaker performs by stating them about itself.
 _SPEECH_ACTS = frozenset({"CRITICIZES", "THREATENS", "SUPPORTS", "MEMBER_OF"})
 
@@ -94,7 +97,11 @@ class Extractor:
                 )
             )
         for cand in find_candidates(actors):
-            claims.append(self._claim(document, parsed, actors, cand))
+            claim = self._claim(document, parsed, actors, cand)
+            claims.append(claim)
+            threat = _threat_of(claim)
+            if threat is not None:
+                claims.append(threat)
         return merge_claims(claims)
 
     def _claim(self, document: Document, parsed: Doc, actors: DocActors, cand: Candidate) -> Claim:
@@ -125,6 +132,18 @@ class Extractor:
             event_date=None,
             trigger=cand.trigger.text,
         )
+
+
+def _threat_of(claim: Claim) -> Claim | None:
+    """An announced coercive act is also a threat: "Trump said he would raise tariffs on
+    India" is a hedged sanction and an asserted threat, made by the one who announces it."""
+    if claim.relation.label not in _COERCION or claim.modality is not Modality.HEDGED:
+        return None
+    if claim.attributed_to not in (None, claim.subject):
+        return None  # a third party's guess about X's plans is no threat by X
+    return replace(
+        claim, relation=relation("threatens"), modality=Modality.ASSERTED, attributed_to=None
+    )
 
 
 def _speaker(actors: DocActors, cand: Candidate) -> Actor | None:

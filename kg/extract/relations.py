@@ -448,11 +448,19 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             return (agents, patients, False) if patients else None
     agents = _resolve_all(actors, subjects_of(tok))
     patient_tokens: list[Token] = []
+    owners: list[Actor] = []
     for slot in trig.patient:
         if slot == "dobj":
             patient_tokens += [c for c in _children(tok, "dobj") if c is not theme]
             if passive:  # "Iran was hit with fresh sanctions by Britain"
                 patient_tokens += [c for c in _children(tok, "nsubjpass") if c is not theme]
+        elif slot == "ccomp":
+            # "warned that the US will not tolerate Houthi attacks": whoever the warned-of
+            # clause is about, as its subject or object (or their owners).
+            for clause in _children(tok, "ccomp"):
+                for arg in _children(clause, "nsubj", "nsubjpass", "dobj"):
+                    patient_tokens.append(arg)
+                    owners += actors.owners(arg)
         elif slot == "xcomp":
             for comp in _children(tok, "xcomp"):
                 patient_tokens += _children(comp, "dobj")
@@ -464,7 +472,7 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             patient_tokens += [
                 c for c in _children(tok, "dobj") if c is not theme and theme is not None
             ]
-    preps = tuple(p for p in trig.patient if p not in {"dobj", "dative", "xcomp"})
+    preps = tuple(p for p in trig.patient if p not in {"dobj", "dative", "xcomp", "ccomp"})
     if preps:
         patient_tokens += _prep_objects(tok, preps)
         if theme is not None:
@@ -475,9 +483,8 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     if passive and theme is not None and not agents:
         # "North Korean troops were dispatched to Russia": the troops' state sends them.
         agents = actors.owners(theme)
-    owners: list[Actor] = []
     if trig.theme_owner_is_patient and theme is not None:
-        owners = actors.owners(theme)
+        owners += actors.owners(theme)
     if tok.dep_ == "acl" and tok.tag_ == "VBN" and theme is None:
         patient_tokens.append(tok.head)  # "Ukraine, attacked by Russia"
     patients = [a for a in _resolve_all(actors, patient_tokens) + owners if a not in agents]
