@@ -399,5 +399,41 @@ def import_(files: tuple[Path, ...], store_uri: str, fmt: str | None) -> None:
         sys.exit(1)
 
 
+@main.command(name="eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--verbose", is_flag=True, help="List each passage's misses and false alarms.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("-j", "--jobs", default=1, show_default=True, help="Extraction processes.")
+@click.option(
+    "--predictions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Score this JSONL of predictions instead of extracting.",
+)
+def eval_(gold: Path, verbose: bool, fmt: str, jobs: int, predictions: Path | None) -> None:
+    """Score extraction against a gold file: per-label and overall P/R/F1.
+
+    Runs extraction on the passages of GOLD (JSONL, format of shared/eval/README.md)
+    and compares the claims with the annotated relations. The last line of the text
+    report is the headline: "relations F1 <f1> P <p> R <r>".
+
+    \b
+    Example:
+      kg eval ../shared/eval/dev.jsonl --verbose
+      kg eval ../shared/eval/dev.jsonl --predictions pred.jsonl --format json
+    """
+    from kg.evaluate import evaluate, format_report, load_gold, load_predictions, score
+
+    if predictions is None:
+        report = evaluate(gold, jobs=jobs)
+    else:
+        report = score(load_gold(gold), load_predictions(predictions))
+    if fmt == "json":
+        click.echo(report.to_json())
+    else:
+        click.echo(format_report(report, verbose=verbose))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

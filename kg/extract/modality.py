@@ -17,7 +17,15 @@ from spacy.tokens import Token
 from kg.extract.gazetteer import load_lexicon
 from kg.model import Modality
 
-__all__ = ["ModalityLexicon", "clause_path", "modality_lexicon", "modality_of", "reporter_of"]
+__all__ = [
+    "ModalityLexicon",
+    "announced",
+    "clause_path",
+    "modality_lexicon",
+    "modality_of",
+    "reporter_of",
+    "threatened",
+]
 
 # Dependency labels along which a clause is embedded in the one above it.
 _EMBEDDING = {
@@ -183,6 +191,27 @@ def modality_of(
     if forced is not None:
         return forced
     return Modality.HEDGED if hedged else Modality.ASSERTED
+
+
+_FUTURE_AUX = {"will", "would", "'ll", "shall", "wo"}
+_ANNOUNCING = {"threaten", "vow", "pledge", "promise", "plan", "intend", "warn", "prepare"}
+_THREATENING = {"threaten", "warn"}
+
+
+def announced(trigger: Token) -> bool:
+    """Whether the trigger's act is announced for the future ("will impose", "threatened
+    to strike", "plans to"), as opposed to suspected or reported."""
+    for tok in clause_path(trigger):
+        if any(c.dep_ == "aux" and c.lower_ in _FUTURE_AUX for c in tok.children):
+            return True
+        if tok is not trigger and _forms(tok) & _ANNOUNCING:
+            return True
+    return False
+
+
+def threatened(trigger: Token) -> bool:
+    """Whether the act is the content of a threat ("threatened to resume attacks")."""
+    return any(_forms(tok) & _THREATENING for tok in clause_path(trigger)[1:])
 
 
 def _finite_subordinate(clause: Token, lex: ModalityLexicon) -> bool:

@@ -13,11 +13,11 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from kg.extract.actors import DocActors
 from kg.extract.gazetteer import load_gazetteer
-from kg.extract.modality import modality_of, reporter_of
+from kg.extract.modality import announced, modality_of, reporter_of, threatened
 from kg.extract.nlp import load_nlp
 from kg.extract.relations import Candidate, find_candidates, relation_lexicon
 from kg.model import Actor, Claim, Document, InputProblem, Modality
@@ -98,10 +98,12 @@ class Extractor:
             )
         for cand in find_candidates(actors):
             claim = self._claim(document, parsed, actors, cand)
-            claims.append(claim)
-            threat = _threat_of(claim)
+            threat = _threat_of(claim, cand.trigger)
             if threat is not None:
                 claims.append(threat)
+                if threatened(cand.trigger):
+                    continue  # "threatened to intervene": only the threat is stated
+            claims.append(claim)
         return merge_claims(claims)
 
     def _claim(self, document: Document, parsed: Doc, actors: DocActors, cand: Candidate) -> Claim:
@@ -134,11 +136,13 @@ class Extractor:
         )
 
 
-def _threat_of(claim: Claim) -> Claim | None:
+def _threat_of(claim: Claim, trigger: Token) -> Claim | None:
     """An announced coercive act is also a threat: "Trump said he would raise tariffs on
     India" is a hedged sanction and an asserted threat, made by the one who announces it."""
     if claim.relation.label not in _COERCION or claim.modality is not Modality.HEDGED:
         return None
+    if not announced(trigger):
+        return None  # "accused of attacking" is a suspicion, not a threat
     if claim.attributed_to not in (None, claim.subject):
         return None  # a third party's guess about X's plans is no threat by X
     return replace(

@@ -165,6 +165,7 @@ class Trigger:
     modifier_is_patient: bool
     named_modifier: bool
     owner_patient: bool
+    needs_patient: bool
 
 
 @dataclass
@@ -185,9 +186,12 @@ class Lexicon:
         return found
 
     def theme_of(self, tok: Token) -> str | None:
-        """The theme class of a noun: "troops" → troops, "military aid" → weapons."""
+        """The theme class of a noun: "troops" → troops, "military aid" → weapons,
+        "$93 million" → aid."""
         lemma = tok.lemma_.lower()
         cls = self.themes.get(lemma) or self.themes.get(tok.lower_)
+        if cls is None and tok.ent_type_ == "MONEY":
+            cls = "aid"
         modifiers = {c.lemma_.lower() for c in tok.children if c.dep_ in {"amod", "compound"}}
         if cls == "aid" and modifiers & self.military_modifiers:
             return "weapons"
@@ -236,6 +240,7 @@ def relation_lexicon() -> Lexicon:
                     modifier_is_patient=entry["relation"] in {"memberOf", "alliedWith"},
                     named_modifier=bool(entry.get("named_modifier")),
                     owner_patient=bool(entry.get("owner_patient")),
+                    needs_patient=bool(entry.get("needs_patient")),
                 )
             )
     for triggers in by_head.values():
@@ -264,6 +269,9 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
     lexicon = lexicon or relation_lexicon()
     found: list[Candidate] = []
     for tok in actors.doc:
+        mention = actors.mention_at(tok)
+        if mention is not None and mention.kind == "name":
+            continue  # "Rapid Support Forces", "Alliance of Sahel States" are names
         # One reading per relation label; a reading that matched its theme ("hit Iran
         # with sanctions") rules out the readings that need none ("hit" as an attack).
         done: set[str] = set()
@@ -297,7 +305,9 @@ def _pairs(
     if rel.symmetric:
         everyone = list(dict.fromkeys(agents + patients))
         all_pairs = [(a, b) for i, a in enumerate(everyone) for b in everyone[i + 1 :]]
-        if agents and patients and rel.label not in {"MEETS", "AGREEMENT_WITH"}:
+        # "A and B finalized trade agreements with C": several deals, one party each.
+        separate = trig.needs_patient or _plural_object(tok)
+        if agents and patients and (rel.label not in {"MEETS", "AGREEMENT_WITH"} or separate):
             pairs = [(a, b) for a in agents for b in patients]
         else:
             # Every named participant of one meeting or agreement meets / is party with
@@ -319,6 +329,14 @@ def _pairs(
 Frame = tuple[list[Actor], list[Actor], bool]  # agents, patients, stated locally
 
 
+def _plural_object(tok: Token) -> bool:
+    """Whether the trigger (or the noun a verb trigger takes) is plural: several events."""
+    if tok.pos_ == "VERB":
+        objects = _children(tok, "dobj")
+        return bool(objects) and objects[0].tag_ in {"NNS", "NNPS"}
+    return tok.tag_ in {"NNS", "NNPS"} and tok.lemma_.lower() not in {"talk", "negotiation"}
+
+
 def _fill(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
     if trig.context and not _has_context(tok, trig.context):
         return None
@@ -329,6 +347,9 @@ def _fill(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Fra
 
 def _has_context(tok: Token, words: frozenset[str]) -> bool:
     near = [tok.head, *tok.children, *tok.head.children]
+    # and what the trigger's prepositions govern: "thanked NATO for its trust and support"
+    for obj in _prep_objects(tok, {"for", "over", "about", "on"}):
+        near += [obj, *obj.conjuncts]
     return any(t.lemma_.lower() in words or t.lower_ in words for t in near)
 
 
@@ -345,6 +366,37 @@ def _prep_objects(tok: Token, preps: tuple[str, ...] | set[str]) -> list[Token]:
         elif child.dep_ in {"acl", "prep"} and child.lower_ in preps:
             # "a summit involving A, B" (parsed as a participle or a preposition)
             out += _children(child, "dobj", "pobj")
+    return out
+
+
+# Verbs of a purpose clause that name the beneficiary: "$8bn to help Pakistan recover",
+# "a loan to aid Kyiv".
+_PURPOSE_VERBS = {
+    "help",
+    "support",
+    "assist",
+    "aid",
+    "rebuild",
+    "fund",
+    "finance",
+    "bolster",
+    "back",
+    "sustain",
+    "strengthen",
+    "reconstruct",
+    "defend",
+}
+
+
+def _purpose_objects(tok: Token) -> list[Token]:
+    out = []
+    for child in tok.children:
+        if child.dep_ in {"xcomp", "advcl", "acl", "relcl"} and child.lemma_.lower() in (
+            _PURPOSE_VERBS
+        ):
+            out += _children(child, "dobj")
+            for comp in _children(child, "ccomp", "xcomp"):  # "help Pakistan recover"
+                out += _children(comp, "nsubj")
     return out
 
 
@@ -472,6 +524,10 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             patient_tokens += [
                 c for c in _children(tok, "dobj") if c is not theme and theme is not None
             ]
+    if relation(trig.relation).label in {"AID", "MILITARY_AID"}:
+        patient_tokens += _purpose_objects(tok)
+        if theme is not None:
+            patient_tokens += _purpose_objects(theme)
     preps = tuple(p for p in trig.patient if p not in {"dobj", "dative", "xcomp", "ccomp"})
     if preps:
         patient_tokens += _prep_objects(tok, preps)
@@ -536,6 +592,11 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
         prep_tokens += _prep_objects(verb, preps - {"of"})
     participants = _prep_objects(tok, _PARTICIPANT_PREPS & preps)
+    if participants and relation(trig.relation).label in {"AGREEMENT_WITH", "ALLIED_WITH"}:
+        # "the ANZUS treaty involving Australia, …": ANZUS names the treaty.
+        modifier_actors = [a for a in modifier_actors if a.type != ActorType.ORGANIZATION]
+    if relation(trig.relation).label in {"AID", "MILITARY_AID"}:
+        prep_tokens += _purpose_objects(tok)
     patients = _resolve_all(actors, prep_tokens)
     if not patients and (trig.owner_patient or relation(trig.relation).label in _OWNER_TARGETS):
         for target in prep_tokens:  # "support for Ukraine's independence"
@@ -575,7 +636,13 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         agents = actors.resolve(tok.head)
     if trig.relation == "memberOf":
         patients = [p for p in patients if p.type == ActorType.ORGANIZATION]
-    if trig.modifier_is_patient and agents and not patients and trig.relation == "memberOf":
+    if (
+        trig.modifier_is_patient
+        and agents
+        and not patients
+        and trig.relation == "memberOf"
+        and tok.lemma_.lower() == "member"
+    ):
         # "joining current members Brazil, Russia…": members of the bloc in context.
         patients = actors.recent_organisation(tok)
     agents = [a for a in agents if a not in patients or a in _resolve_all(actors, participants)]

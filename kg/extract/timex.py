@@ -19,9 +19,10 @@ Conventions of the result:
 - Week-sized phrases ("last week", "two weeks ago", "over the weekend") have no week
   precision to land on; they resolve to the month holding the estimated day.
 - A month and day without a year take the publication year, moved back a year when that
-  would put them more than ~2 months after publication (news reports the past). In a
-  future-tense clause ("will meet on Monday", "is due to visit in March") weekdays and
-  year-less dates take the next occurrence on or after publication instead.
+  would put them more than ~2 months after publication (news reports the past); in a
+  past-tense clause ("met", "has met", "was signed") any day after publication moves
+  back a year. In a future-tense clause ("will meet on Monday", "is due to visit in
+  March") weekdays and year-less dates take the next occurrence on or after publication.
 - A bare weekday is the most recent one on or before publication; "last Friday" the most
   recent one strictly before it; "next Monday" the first one strictly after it.
 - Durations, ages, decades and vague phrases ("for 24 years", "a 30-year deal", "the
@@ -38,9 +39,11 @@ from typing import Literal
 
 from spacy.tokens import Span, Token
 
-__all__ = ["EventDate", "Precision", "event_date", "resolve_date_text"]
+__all__ = ["EventDate", "Precision", "Tense", "event_date", "resolve_date_text"]
 
 Precision = Literal["day", "month", "year"]
+# The tense of the clause a date attaches to; it decides which way year-less dates turn.
+Tense = Literal["past", "future", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ def event_date(
     for ent in sentence.ents:
         if ent.label_ not in _LABELS or _is_bound(ent):
             continue
-        resolved = resolve_date_text(ent.text, published, future=_in_future_clause(ent))
+        resolved = resolve_date_text(ent.text, published, tense=_tense_of(ent))
         if resolved is not None:
             found.append((ent, resolved))
     if not found:
@@ -165,12 +168,13 @@ def event_date(
 
 
 def resolve_date_text(
-    text: str, published: dt.date | None, *, future: bool = False
+    text: str, published: dt.date | None, *, tense: Tense = "unknown"
 ) -> EventDate | None:
     """Resolve one date phrase (a DATE entity's text) against the publication date.
 
-    ``future`` says the phrase sits in a future-tense clause, which turns year-less dates
-    and weekdays forward.
+    ``tense`` is that of the clause the phrase sits in: ``"future"`` turns year-less dates
+    and weekdays forward, ``"past"`` keeps year-less dates on or before publication, and
+    ``"unknown"`` allows them up to ~2 months after it.
 
     >>> resolve_date_text("last May", dt.date(2024, 10, 18))
     EventDate(date=datetime.date(2024, 5, 1), precision='month', text='last May')
@@ -179,7 +183,7 @@ def resolve_date_text(
     """
     norm = _normalise(text)
     for rule in _RULES:
-        found = rule(norm, published, future)
+        found = rule(norm, published, tense)
         if found is not None:
             day, precision = found
             return EventDate(day, precision, text)
@@ -199,14 +203,14 @@ def _normalise(text: str) -> str:
 _Resolved = tuple[dt.date, Precision]
 
 
-def _iso(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _iso(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _ISO.fullmatch(norm)
     if m is None:
         return None
     return _safe_date(int(m["year"]), int(m["month"]), int(m["day"]), "day")
 
 
-def _month_and_day(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _month_and_day(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _MONTH_DAY.fullmatch(norm) or _DAY_MONTH.fullmatch(norm)
     if m is None:
         return None
@@ -215,18 +219,18 @@ def _month_and_day(norm: str, published: dt.date | None, future: bool) -> _Resol
         return _safe_date(int(m["year"]), month, day, "day")
     if published is None:
         return None
-    year = _year_for(month, day, published, future)
+    year = _year_for(month, day, published, tense)
     return _safe_date(year, month, day, "day")
 
 
-def _month_and_year(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _month_and_year(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _MONTH_YEAR.fullmatch(norm)
     if m is None:
         return None
     return _safe_date(int(m["year"]), _MONTHS[m["month"]], 1, "month")
 
 
-def _month_alone(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _month_alone(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _MONTH_ONLY.fullmatch(norm)
     if m is None or published is None:
         return None
@@ -239,18 +243,18 @@ def _month_alone(norm: str, published: dt.date | None, future: bool) -> _Resolve
     elif rel == "this":
         year = published.year
     else:
-        year = _year_for(month, 1, published, future)
+        year = _year_for(month, None, published, tense)
     return dt.date(year, month, 1), "month"
 
 
-def _year_alone(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _year_alone(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _YEAR_ONLY.fullmatch(norm)
     if m is None:
         return None
     return _safe_date(int(m["year"]), 1, 1, "year")
 
 
-def _weekday(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _weekday(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _WEEKDAY_ONLY.fullmatch(norm)
     if m is None or published is None:
         return None
@@ -260,12 +264,12 @@ def _weekday(norm: str, published: dt.date | None, future: bool) -> _Resolved | 
         return published - dt.timedelta(days=back or 7), "day"
     if rel == "next":
         return published + dt.timedelta(days=ahead or 7), "day"
-    if future:
+    if tense == "future":
         return published + dt.timedelta(days=ahead), "day"
     return published - dt.timedelta(days=back), "day"
 
 
-def _deictic_day(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _deictic_day(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _DEICTIC_DAY.fullmatch(norm)
     if m is None or published is None:
         return None
@@ -283,7 +287,7 @@ def _deictic_day(norm: str, published: dt.date | None, future: bool) -> _Resolve
     return published + dt.timedelta(days=offset), "day"
 
 
-def _relative_period(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _relative_period(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _RELATIVE_PERIOD.fullmatch(norm) or _WEEKEND.fullmatch(norm)
     if m is None or published is None:
         return None
@@ -303,7 +307,7 @@ def _relative_period(norm: str, published: dt.date | None, future: bool) -> _Res
     return _month_of(published + dt.timedelta(weeks=step)), "month"
 
 
-def _ago(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _ago(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     m = _AGO.fullmatch(norm)
     if m is None or published is None:
         return None
@@ -318,14 +322,16 @@ def _ago(norm: str, published: dt.date | None, future: bool) -> _Resolved | None
     return _safe_date(published.year - count, 1, 1, "year")
 
 
-def _day_of_month(norm: str, published: dt.date | None, future: bool) -> _Resolved | None:
+def _day_of_month(norm: str, published: dt.date | None, tense: Tense) -> _Resolved | None:
     # "on the 12th": this month's 12th, or last month's if that is still to come.
     m = _DAY_OF_MONTH.fullmatch(norm)
     if m is None or published is None:
         return None
     day = int(m["day"])
     month_start = _month_of(published)
-    if day > published.day and not future:
+    if tense == "future" and day < published.day:
+        month_start = _shift_months(published, 1)
+    elif tense != "future" and day > published.day:
         month_start = _shift_months(published, -1)
     return _safe_date(month_start.year, month_start.month, day, "day")
 
@@ -354,13 +360,19 @@ def _safe_date(year: int, month: int, day: int, precision: Precision) -> _Resolv
         return None
 
 
-def _year_for(month: int, day: int, published: dt.date, future: bool) -> int:
+def _year_for(month: int, day: int | None, published: dt.date, tense: Tense) -> int:
     """The year of a year-less month/day: the publication year unless that is implausible."""
     year = published.year
     # Clamp 29 February so the comparison works in any year; the caller validates the day.
-    probe = dt.date(year, month, min(day, 28))
-    if future:
-        return year if probe >= published.replace(day=1) or probe >= published else year + 1
+    if tense == "future":
+        if day is None:
+            return year if month >= published.month else year + 1
+        return year if (month, day) >= (published.month, published.day) else year + 1
+    # Clamp 29 February so the comparison works in any year; the caller validates the day.
+    probe = dt.date(year, month, min(day or 1, 28))
+    if tense == "past":
+        # A past-tense clause cannot report a day after publication.
+        return year - 1 if probe > published else year
     return year - 1 if probe > published + _FUTURE_SLACK else year
 
 
@@ -378,21 +390,27 @@ def _is_bound(ent: Span) -> bool:
     return ent.root.dep_ == "pobj" and head.lower_ in _BOUNDING_PREPS
 
 
-def _in_future_clause(ent: Span) -> bool:
-    """Whether the clause the date attaches to speaks of the future ("will meet")."""
+def _tense_of(ent: Span) -> Tense:
+    """The tense of the clause the date attaches to: "will meet", "met", "has met"."""
     verb = ent.root
     while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
         verb = verb.head
-    while True:
-        if any(c.dep_ == "aux" and c.lower_ in _FUTURE_AUX for c in verb.children):
-            return True
-        if verb.dep_ != "xcomp" or verb.head is verb:
-            return False
-        verb = verb.head
-        if verb.lemma_ in _FUTURE_FRAMES:
-            return True
-        if verb.lemma_ in _PRESENT_FUTURE_FRAMES and _is_present(verb):
-            return True
+    if verb.pos_ not in ("VERB", "AUX"):
+        return "unknown"
+    # "is expected to visit": the frame verb, not the visit, carries the tense.
+    while verb.dep_ == "xcomp" and verb.head is not verb:
+        frame = verb.head
+        if frame.lemma_ in _FUTURE_FRAMES:
+            return "future"
+        if frame.lemma_ in _PRESENT_FUTURE_FRAMES and _is_present(frame):
+            return "future"
+        verb = frame
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(c.lower_ in _FUTURE_AUX for c in auxes):
+        return "future"
+    if verb.tag_ == "VBD" or any(c.tag_ == "VBD" or c.lemma_ == "have" for c in auxes):
+        return "past"
+    return "unknown"
 
 
 def _is_present(verb: Token) -> bool:
