@@ -156,6 +156,7 @@ class Trigger:
     words: tuple[str, ...]  # lemmas, last one the head ("military aid" → ("military", "aid"))
     pos: str
     relation: str
+    label: str  # the relation's scoring label (MEMBER_OF for joins, …)
     theme: str | None
     patient: tuple[str, ...]
     reverse: bool
@@ -231,6 +232,7 @@ def relation_lexicon() -> Lexicon:
                     words=words,
                     pos=entry["pos"],
                     relation=entry["relation"],
+                    label=relation(entry["relation"]).label,
                     theme=entry.get("theme"),
                     patient=tuple(entry.get("patient", ())),
                     reverse=bool(entry.get("reverse")),
@@ -277,7 +279,7 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
         done: set[str] = set()
         themed = False
         for trig in lexicon.triggers_for(tok):
-            label = relation(trig.relation).label
+            label = trig.label
             if label in done or (themed and trig.theme is None):
                 continue
             frame = _fill(trig, tok, actors, lexicon)
@@ -524,7 +526,7 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             patient_tokens += [
                 c for c in _children(tok, "dobj") if c is not theme and theme is not None
             ]
-    if relation(trig.relation).label in {"AID", "MILITARY_AID"}:
+    if trig.label in {"AID", "MILITARY_AID"}:
         patient_tokens += _purpose_objects(tok)
         if theme is not None:
             patient_tokens += _purpose_objects(theme)
@@ -544,7 +546,7 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     if tok.dep_ == "acl" and tok.tag_ == "VBN" and theme is None:
         patient_tokens.append(tok.head)  # "Ukraine, attacked by Russia"
     patients = [a for a in _resolve_all(actors, patient_tokens) + owners if a not in agents]
-    if not patients and relation(trig.relation).label in _OWNER_TARGETS:
+    if not patients and trig.label in _OWNER_TARGETS:
         # "denounced Lai's speech", "condemned the escalation by Russia": the target is
         # whoever owns the thing criticised or backed.
         for dobj in _children(tok, "dobj"):
@@ -592,17 +594,17 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
         prep_tokens += _prep_objects(verb, preps - {"of"})
     participants = _prep_objects(tok, _PARTICIPANT_PREPS & preps)
-    if participants and relation(trig.relation).label in {"AGREEMENT_WITH", "ALLIED_WITH"}:
+    if participants and trig.label in {"AGREEMENT_WITH", "ALLIED_WITH"}:
         # "the ANZUS treaty involving Australia, …": ANZUS names the treaty.
         modifier_actors = [a for a in modifier_actors if a.type != ActorType.ORGANIZATION]
-    if relation(trig.relation).label in {"AID", "MILITARY_AID"}:
+    if trig.label in {"AID", "MILITARY_AID"}:
         prep_tokens += _purpose_objects(tok)
     patients = _resolve_all(actors, prep_tokens)
-    if not patients and (trig.owner_patient or relation(trig.relation).label in _OWNER_TARGETS):
+    if not patients and (trig.owner_patient or trig.label in _OWNER_TARGETS):
         for target in prep_tokens:  # "support for Ukraine's independence"
             patients += actors.owners(target)
     agents: list[Actor] = []
-    if trig.relation in {"memberOf", "joins"}:
+    if trig.label == "MEMBER_OF":
         # "Finland's accession to NATO", "NATO members": the organisation is the target,
         # any other modifier the member.
         orgs = [a for a in modifier_actors if a.type == ActorType.ORGANIZATION]
@@ -614,7 +616,7 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         agents = list(modifier_actors)
     if not agents:  # "arms supplies by Europe and the US"
         agents = _resolve_all(actors, _prep_objects(tok, {"by"}))
-    if not agents and relation(trig.relation).label in {"MILITARY_AID", "AID"}:
+    if not agents and trig.label in {"MILITARY_AID", "AID"}:
         for thing in _prep_objects(tok, {"of"}):  # "the deployment of North Korean troops"
             agents += [a for a in actors.owners(thing) if a not in patients]
     if not agents and verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
@@ -634,13 +636,13 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         agents = list(dict.fromkeys(named + agents))
     if tok.dep_ == "appos" and not trig.modifier_is_patient and not agents:
         agents = actors.resolve(tok.head)
-    if trig.relation == "memberOf":
+    if trig.label == "MEMBER_OF":
         patients = [p for p in patients if p.type == ActorType.ORGANIZATION]
     if (
         trig.modifier_is_patient
         and agents
         and not patients
-        and trig.relation == "memberOf"
+        and trig.label == "MEMBER_OF"
         and tok.lemma_.lower() == "member"
     ):
         # "joining current members Brazil, Russia…": members of the bloc in context.
