@@ -77,6 +77,7 @@ class Extractor:
     def claims_of(self, document: Document, parsed: Doc) -> list[Claim]:
         """Claims from an already parsed document."""
         actors = DocActors(parsed, load_gazetteer(), document.date)
+        self._sentence_numbers = {sent.start: n for n, sent in enumerate(parsed.sents)}
         claims: list[Claim] = []
         for official in actors.officials:
             sent = parsed[official.sentence_start].sent
@@ -88,7 +89,7 @@ class Extractor:
                     modality=Modality.ASSERTED if official.current else Modality.NEGATED,
                     document=document.doc_id,
                     evidence=sent.text.strip(),
-                    sentence=_sentence_index(parsed, sent.start),
+                    sentence=self._sentence_numbers[sent.start],
                     start=sent.start_char,
                     end=sent.end_char,
                     confidence=_BASE_CONFIDENCE,
@@ -114,11 +115,7 @@ class Extractor:
             # Saying it is doing it: an actor that urges, warns, backs or announces it is
             # leaving performs the act; the claim is not merely its own (gold rule 12).
             speaker = None
-        confidence = _BASE_CONFIDENCE
-        if speaker is not None:
-            confidence -= _REPORTED_PENALTY
-        if modality is not Modality.ASSERTED:
-            confidence -= 0.05
+        confidence = _confidence(actors, cand, modality, speaker is not None)
         return Claim(
             subject=cand.subject,
             relation=cand.relation,
@@ -126,10 +123,10 @@ class Extractor:
             modality=modality,
             document=document.doc_id,
             evidence=sent.text.strip(),
-            sentence=_sentence_index(parsed, sent.start),
+            sentence=self._sentence_numbers[sent.start],
             start=sent.start_char,
             end=sent.end_char,
-            confidence=round(confidence, 3),
+            confidence=confidence,
             attributed_to=speaker,
             event_date=None,
             trigger=cand.trigger.text,
@@ -158,11 +155,44 @@ def _speaker(actors: DocActors, cand: Candidate) -> Actor | None:
     return found[0] if found else None
 
 
-def _sentence_index(parsed: Doc, start: int) -> int:
-    for index, sent in enumerate(parsed.sents):
-        if sent.start == start:
-            return index
-    return 0
+# How much a way of naming an actor is worth as evidence (gold rule 2 readings are
+# reliable but less so than a name; a pronoun or "the bloc" less still).
+_MENTION_WEIGHT = {"name": 1.0, "person": 0.95, "capital": 0.9, "seat": 0.9, "demonym": 0.85}
+_UNNAMED_WEIGHT = 0.75  # the actor is not named in the sentence: coreference or lifting
+
+
+def _confidence(actors: DocActors, cand: Candidate, modality: Modality, reported: bool) -> float:
+    """A 0–1 score from the evidence: how each actor is named in the sentence, how far
+    its mention is from the trigger in the parse, and how sure the statement is."""
+    sent = cand.trigger.sent
+    score = _BASE_CONFIDENCE
+    for actor in (cand.subject, cand.object):
+        best = _UNNAMED_WEIGHT
+        for tok in sent:
+            mention = actors.mention_at(tok)
+            if mention is None or tok.i != mention.start:
+                continue
+            named = mention.actor == actor or actors.lift(mention.actor) == actor
+            if named:
+                weight = _MENTION_WEIGHT.get(mention.kind, 0.8)
+                hops = _tree_distance(cand.trigger, tok)
+                best = max(best, weight * max(0.6, 1.0 - 0.04 * max(hops - 1, 0)))
+        score *= best
+    if reported:
+        score *= 1.0 - _REPORTED_PENALTY
+    if modality is not Modality.ASSERTED:
+        score *= 0.95
+    return round(score, 3)
+
+
+def _tree_distance(a: Token, b: Token) -> int:
+    """Number of dependency arcs between two tokens of one sentence."""
+    above_a = [a, *a.ancestors]
+    depth = {tok.i: n for n, tok in enumerate(above_a)}
+    for n, tok in enumerate([b, *b.ancestors]):
+        if tok.i in depth:
+            return depth[tok.i] + n
+    return len(above_a) + n
 
 
 def merge_claims(claims: Iterable[Claim]) -> list[Claim]:
