@@ -142,8 +142,12 @@ def extract_records(
     source: str | None = None,
     jobs: int = 1,
     extractor: Extractor | None = None,
+    min_confidence: float = 0.0,
 ) -> IngestReport:
-    """Extract claims without a store and write them as JSON Lines to ``output``."""
+    """Extract claims without a store and write them as JSON Lines to ``output``.
+
+    Claims below ``min_confidence`` are left out (and not counted).
+    """
     report = IngestReport()
     extractor = extractor or Extractor()
     docs = _documents_only(read_documents(paths, date=date, source=source), report.problems)
@@ -152,13 +156,16 @@ def extract_records(
         if isinstance(result, InputProblem):
             report.problems.append(result)
             continue
-        for claim in result:
+        kept = [c for c in result if c.confidence >= min_confidence]
+        for claim in kept:
             output.write(json.dumps(claim_record(claim, doc), ensure_ascii=False) + "\n")
-        report.claims += len(result)
+        report.claims += len(kept)
     return report
 
 
-def show_actor(store: Store, actor: str) -> dict[str, list[dict[str, Any]]]:
+def show_actor(
+    store: Store, actor: str, *, min_confidence: float = 0.0
+) -> dict[str, list[dict[str, Any]]]:
     """An actor's claims grouped by relation label, with their sources.
 
     Each entry gives subject, object, modality, who claims it, the evidence, the
@@ -167,6 +174,8 @@ def show_actor(store: Store, actor: str) -> dict[str, list[dict[str, Any]]]:
     documents = {d["id"]: d for d in store.documents()}
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for claim in store.claims(actor=actor):
+        if claim.confidence < min_confidence:
+            continue
         doc = documents.get(claim.document, {})
         grouped[claim.relation.label].append(
             {

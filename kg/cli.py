@@ -44,6 +44,17 @@ class DateType(click.ParamType):
         return parsed
 
 
+def min_confidence_option() -> Callable:
+    """``--min-confidence``, shared by the commands that read claims."""
+    return click.option(
+        "--min-confidence",
+        type=click.FloatRange(0.0, 1.0),
+        default=0.0,
+        show_default=True,
+        help="Leave out claims whose confidence is below this (0–1).",
+    )
+
+
 def store_option() -> Callable:
     """``--store URI``, shared by every command that opens the store."""
     return click.option(
@@ -174,12 +185,14 @@ def ingest(
 @click.option("--date", type=DateType(), help="Publication date for every article read.")
 @click.option("--source", help="Source name for every article read.")
 @click.option("-j", "--jobs", default=1, show_default=True, help="Extraction processes.")
+@min_confidence_option()
 def extract(
     paths: tuple[Path, ...],
     output: Path | None,
     date: dt.date | None,
     source: str | None,
     jobs: int,
+    min_confidence: float,
 ) -> None:
     """Extract claims without a store, as JSON Lines (the scoring contract).
 
@@ -191,8 +204,9 @@ def extract(
       kg extract ../shared/eval/dev.jsonl --output pred.jsonl
       python ../shared/eval/score.py ../shared/eval/dev.jsonl pred.jsonl
     """
+    options = {"date": date, "source": source, "jobs": jobs, "min_confidence": min_confidence}
     if output is None:
-        report = api.extract_records(paths, sys.stdout, date=date, source=source, jobs=jobs)
+        report = api.extract_records(paths, sys.stdout, **options)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and move it into place: a failed run leaves neither a
@@ -200,7 +214,7 @@ def extract(
         partial = output.with_name(output.name + ".partial")
         try:
             with partial.open("w", encoding="utf-8") as handle:
-                report = api.extract_records(paths, handle, date=date, source=source, jobs=jobs)
+                report = api.extract_records(paths, handle, **options)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -255,7 +269,8 @@ def query(sparql: str | None, query_file: Path | None, fmt: str, store_uri: str)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def show(actor: str, store_uri: str, fmt: str) -> None:
+@min_confidence_option()
+def show(actor: str, store_uri: str, fmt: str, min_confidence: float) -> None:
     """Show an actor's claims grouped by relation, with evidence and sources.
 
     ACTOR is a label, an alias or a Wikidata QID.
@@ -266,7 +281,7 @@ def show(actor: str, store_uri: str, fmt: str) -> None:
       kg show Q159 --format json
     """
     with _open(store_uri, read_only=True) as store:
-        grouped = api.show_actor(store, actor)
+        grouped = api.show_actor(store, actor, min_confidence=min_confidence)
     if fmt == "json":
         click.echo(json.dumps(grouped, ensure_ascii=False, indent=2))
         return
@@ -323,7 +338,10 @@ def stats(store_uri: str, fmt: str) -> None:
 )
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the default browser.")
 @click.option("--show-negated", is_flag=True, help="Also draw negated claims.")
-def viz(store_uri: str, output: Path, open_page: bool, show_negated: bool) -> None:
+@min_confidence_option()
+def viz(
+    store_uri: str, output: Path, open_page: bool, show_negated: bool, min_confidence: float
+) -> None:
     """Draw the store as an interactive HTML graph (works offline, from file://).
 
     \b
@@ -335,7 +353,8 @@ def viz(store_uri: str, output: Path, open_page: bool, show_negated: bool) -> No
 
     modalities = ("asserted", "hedged", "negated") if show_negated else ("asserted", "hedged")
     with _open(store_uri, read_only=True) as store:
-        graph = claims_graph(store.claims(), modalities=modalities)
+        claims = [c for c in store.claims() if c.confidence >= min_confidence]
+    graph = claims_graph(claims, modalities=modalities)
     output.parent.mkdir(parents=True, exist_ok=True)
     path = write_graph_html(graph, output, title="kg — geopolitical relations")
     click.echo(f"{graph.number_of_nodes()} actors, {graph.number_of_edges()} relations → {path}")

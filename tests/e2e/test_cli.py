@@ -503,3 +503,37 @@ def test_import_of_an_export_restores_the_claims(tmp_path, cli, sample_store):
     assert restored_stats["claims"] == original_stats["claims"]
     assert restored_stats == original_stats
     assert restored_keys == original_keys
+
+
+def test_min_confidence_filters_extraction(cli, samples_dir):
+    source = samples_dir / "wire.jsonl"
+    everything = [json.loads(line) for line in cli("extract", source).output.splitlines()]
+    confident = cli("extract", source, "--min-confidence", "0.8")
+    assert confident.exit_code == 0, confident.stderr
+    kept = [json.loads(line) for line in confident.output.splitlines()]
+    assert kept, "no claim reaches 0.8 on the wire articles"
+    assert all(r["confidence"] >= 0.8 for r in kept)
+    assert kept == [r for r in everything if r["confidence"] >= 0.8]
+    assert len(kept) < len(everything)
+
+
+def test_min_confidence_filters_show(cli, sample_store):
+    everything = json.loads(
+        cli("show", "North Korea", "--store", sample_store, "--format", "json").output
+    )
+    strict = cli(
+        "show", "North Korea", "--store", sample_store, "--format", "json",
+        "--min-confidence", "0.8",
+    )  # fmt: skip
+    assert strict.exit_code == 0, strict.stderr
+    kept = json.loads(strict.output)
+    total = sum(len(items) for items in everything.values())
+    remaining = sum(len(items) for items in kept.values())
+    assert 0 < remaining < total
+    assert all(item["confidence"] >= 0.8 for items in kept.values() for item in items)
+
+
+def test_min_confidence_rejects_values_outside_zero_to_one(cli, samples_dir):
+    result = cli("extract", samples_dir / "wire.jsonl", "--min-confidence", "1.5")
+    assert result.exit_code == 2
+    assert "1.5" in result.stderr
