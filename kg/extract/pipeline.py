@@ -9,8 +9,13 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
+import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 
 from spacy.tokens import Doc, Token
@@ -61,18 +66,40 @@ class Extractor:
         """Claims of each document, streaming, in input order.
 
         A document whose rules fail yields an :class:`InputProblem` instead of claims, so
-        one odd article never stops a batch.
+        one odd article never stops a batch. With ``n_process`` > 1 whole documents (parse
+        and rules) go to worker processes that each load the model once; at most a few
+        batches are in flight, so memory stays flat however long the stream.
         """
+        if n_process > 1:
+            yield from self._extract_in_workers(documents, n_process)
+            return
         pairs = ((doc.text, doc) for doc in documents)
-        for parsed, document in self.nlp.pipe(
-            pairs, as_tuples=True, batch_size=self.batch_size, n_process=n_process
-        ):
-            try:
-                yield document, self.claims_of(document, parsed)
-            except Exception as err:  # a bug in a rule must not lose the batch
-                log.exception("extraction failed on %s", document.origin or document.name)
-                where = document.origin or document.name
-                yield document, InputProblem(where, f"extraction failed: {err!r}")
+        for parsed, document in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):
+            yield document, self._claims_or_problem(document, parsed)
+
+    def _claims_or_problem(self, document: Document, parsed: Doc) -> list[Claim] | InputProblem:
+        try:
+            return self.claims_of(document, parsed)
+        except Exception as err:  # a bug in a rule must not lose the batch
+            log.exception("extraction failed on %s", document.origin or document.name)
+            where = document.origin or document.name
+            return InputProblem(where, f"extraction failed: {err!r}")
+
+    def _extract_in_workers(
+        self, documents: Iterable[Document], n_process: int
+    ) -> Iterator[tuple[Document, list[Claim] | InputProblem]]:
+        context = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
+        in_flight: deque[Future] = deque()
+        batches = _batched(documents, self.batch_size)
+        with ProcessPoolExecutor(
+            n_process, mp_context=context, initializer=_worker_start, initargs=(self.batch_size,)
+        ) as pool:
+            for batch in batches:
+                in_flight.append(pool.submit(_worker_extract, batch))
+                if len(in_flight) >= 2 * n_process:
+                    yield from in_flight.popleft().result()
+            while in_flight:
+                yield from in_flight.popleft().result()
 
     def claims_of(self, document: Document, parsed: Doc) -> list[Claim]:
         """Claims from an already parsed document."""
@@ -131,6 +158,26 @@ class Extractor:
             event_date=None,
             trigger=cand.trigger.text,
         )
+
+
+_worker: Extractor | None = None
+
+
+def _worker_start(batch_size: int) -> None:
+    global _worker  # one extractor per worker process, loaded once
+    _worker = Extractor(batch_size=batch_size)
+    _worker.nlp  # noqa: B018 - load the model now, not inside the first batch
+
+
+def _worker_extract(batch: list[Document]) -> list[tuple[Document, list[Claim] | InputProblem]]:
+    assert _worker is not None
+    return list(_worker.extract_many(batch))
+
+
+def _batched(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def _threat_of(claim: Claim, trigger: Token) -> Claim | None:

@@ -537,3 +537,11 @@ def test_min_confidence_rejects_values_outside_zero_to_one(cli, samples_dir):
     result = cli("extract", samples_dir / "wire.jsonl", "--min-confidence", "1.5")
     assert result.exit_code == 2
     assert "1.5" in result.stderr
+
+
+def test_jobs_give_the_same_claims_as_one_process(cli, samples_dir):
+    one = cli("extract", samples_dir, "--jobs", "1")
+    two = cli("extract", samples_dir, "--jobs", "2")
+    assert one.exit_code == 0 and two.exit_code == 0, one.stderr + two.stderr
+    assert one.output  # and in the same order: output order follows input order
+    assert two.output == one.output
