@@ -472,13 +472,20 @@ class DocActors:
                     if actors and (
                         tok.lemma_.lower() in self.lexicon.agent_nouns
                         or tok.lower_ in self.lexicon.agent_nouns
+                        or tok.lemma_.lower() in _GOODS  # "Russian oil" comes from Russia
                     ):
                         return actors
             if low in self.lexicon.agent_nouns or tok.lemma_.lower() in self.lexicon.agent_nouns:
-                # "the government of Japan" (but "countries of unfair practices" is nobody)
-                found = self._object_of(tok, {"of"}, depth)
+                # "the government of Japan", "officials in Tokyo" (but "countries of unfair
+                # practices" is nobody)
+                found = self._object_of(tok, {"of", "in", "from"}, depth)
                 if found:
                     return found
+                for participle in tok.children:  # "Western countries led by the US"
+                    if participle.dep_ == "acl" and participle.lemma_.lower() == "lead":
+                        found = self._object_of(participle, {"by"}, depth)
+                        if found:
+                            return found
             if tok.lemma_.lower() in _GOODS:
                 # "tariffs on imports from Japan": the goods stand for where they come from.
                 found = self._object_of(tok, {"from", "of"}, depth)
@@ -495,7 +502,7 @@ class DocActors:
 
     def _object_of(self, tok: Token, preps: set[str], depth: int) -> list[Actor]:
         for child in tok.children:
-            if child.dep_ == "prep" and child.lower_ in preps:
+            if child.dep_ in {"prep", "agent"} and child.lower_ in preps:
                 for pobj in child.children:
                     if pobj.dep_ == "pobj":
                         found = self.resolve(pobj, lift=False, depth=depth + 1)

@@ -402,6 +402,11 @@ def _purpose_objects(tok: Token) -> list[Token]:
     return out
 
 
+# Prepositions through which a verb's object does what the gerund says: "warned X against
+# attacking", "accused X of supplying", "stopped X from joining" (but not "by signing").
+_CONTROL_PREPS = {"against", "of", "from", "into"}
+
+
 def subjects_of(verb: Token) -> list[Token]:
     """The subject of ``verb``, inherited through conjunction, control and relative clauses."""
     seen = 0
@@ -448,7 +453,7 @@ def subjects_of(verb: Token) -> list[Token]:
         if verb.dep_ == "pcomp" and verb.head.head is not verb.head:
             governor = verb.head.head
             objects = _children(governor, "dobj")
-            if objects and governor.pos_ == "VERB":
+            if objects and governor.pos_ == "VERB" and verb.head.lower_ in _CONTROL_PREPS:
                 return objects  # "warned China against attacking Taiwan"
             verb = governor
             continue
@@ -590,6 +595,11 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         return None
     preps = set(trig.patient)
     prep_tokens = _prep_objects(tok, preps)
+    by_agents: list[Token] = []
+    for participle in _children(tok, "acl"):
+        if participle.tag_ == "VBN":  # "the price cap imposed by the G7 on Russia"
+            prep_tokens += _prep_objects(participle, preps - {"of"})
+            by_agents += [g for c in _children(participle, "agent") for g in _children(c, "pobj")]
     verb = _governing_verb(tok)
     if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
         prep_tokens += _prep_objects(verb, preps - {"of"})
@@ -615,7 +625,7 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     else:
         agents = list(modifier_actors)
     if not agents:  # "arms supplies by Europe and the US"
-        agents = _resolve_all(actors, _prep_objects(tok, {"by"}))
+        agents = _resolve_all(actors, _prep_objects(tok, {"by"}) + by_agents)
     if not agents and trig.label in {"MILITARY_AID", "AID"}:
         for thing in _prep_objects(tok, {"of"}):  # "the deployment of North Korean troops"
             agents += [a for a in actors.owners(thing) if a not in patients]
