@@ -166,6 +166,17 @@ CASES = [
     ),
     # -------------------------------------------------------------- OFFICIAL_OF
     case(
+        "official-shared-surname-kept-apart",
+        "South Korean Vice Defence Minister Kim Seon-ho spoke to reporters in Brussels on "
+        "Friday. Kim said the meeting had been useful. The North's leader, Kim Jong-un, has "
+        "not commented. Kim said North Korea had sent troops to Russia.",
+        [
+            ("Kim Seon-ho", "OFFICIAL_OF", "South Korea", A, None),
+            ("North Korea", "MILITARY_AID", "Russia", A, "South Korea"),
+        ],
+        [("North Korea", "MILITARY_AID", "Russia", ANY, "North Korea")],
+    ),
+    case(
         "official-demonym-title-name",
         "Russian President Vladimir Putin arrived in Pyongyang on Tuesday.",
         [("Vladimir Putin", "OFFICIAL_OF", RU, A, None)],

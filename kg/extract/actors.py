@@ -9,6 +9,7 @@ demonyms as their state (rule 2).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -148,6 +149,7 @@ class DocActors:
         self.by_token: dict[int, Mention] = {}
         self.serves: dict[str, Actor | None] = {}
         self.officials: list[Official] = []
+        self._short_mentions: Counter[str] = Counter()  # "Kim" said… → whose surname
         self._collect_mentions()
         self._find_officials()
 
@@ -240,11 +242,15 @@ class DocActors:
     def _person_from_span(self, span: Span, earlier: list[tuple[int, Actor]]) -> Actor:
         words = [t.text for t in span if t.text not in {"-", "‐"}]
         if len(words) == 1:
-            # "Kim said": the latest person named in full whose first or last name it is.
-            for _, person in reversed(earlier):
-                parts = person.label.replace("-", " ").split()
-                if words[0] in (parts[0], parts[-1]):
-                    return person
+            # "Kim said": of the people named in full whose first or last name it is, the
+            # one the article has spoken of most (news introduces a second Kim by full name
+            # and keeps the bare surname for its main one); on a tie, the latest.
+            candidates = [person for _, person in earlier if words[0] in _name_parts(person.label)]
+            if candidates:
+                counts = Counter(p.key for p in candidates) + self._short_mentions
+                chosen = max(reversed(candidates), key=lambda p: counts[p.key])
+                self._short_mentions[chosen.key] += 1
+                return chosen
         name = span.text.strip()
         person = Actor(f"person:{slug(name)}", name, ActorType.PERSON)
         earlier.append((span.start, person))
@@ -638,6 +644,11 @@ class DocActors:
                 if len(found) == count:
                     break
         return found if len(found) == count else []
+
+
+def _name_parts(label: str) -> set[str]:
+    parts = label.replace("-", " ").split()
+    return {parts[0], parts[-1]} if parts else set()
 
 
 def _trim_person(ent: Span) -> Span | None:

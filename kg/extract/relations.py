@@ -270,6 +270,7 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
     """Every relation the triggers of ``actors.doc`` state between resolvable actors."""
     lexicon = lexicon or relation_lexicon()
     found: list[Candidate] = []
+    last_meeting: list[Actor] = []  # who took part in the meeting the text spoke of last
     for tok in actors.doc:
         mention = actors.mention_at(tok)
         if mention is not None and mention.kind == "name":
@@ -286,10 +287,22 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
             if frame is None:
                 continue
             agents, patients, local = frame
-            found.extend(_pairs(trig, tok, agents, patients, local))
+            if trig.theme == "meeting" and not patients and _definite_object(tok):
+                # "Putin participated in the discussions": the talks named before.
+                patients = [a for a in last_meeting if a not in agents]
+            pairs = _pairs(trig, tok, agents, patients, local)
+            if label == "MEETS" and pairs:
+                last_meeting = list(dict.fromkeys(a for c in pairs for a in (c.subject, c.object)))
+            found.extend(pairs)
             done.add(label)
             themed = themed or trig.theme is not None
     return found
+
+
+def _definite_object(verb: Token) -> bool:
+    """Whether the verb's meeting is one already spoken of ("the talks", "the summit")."""
+    objects = _children(verb, "dobj") + _prep_objects(verb, {"in", "at"})
+    return any(c.lower_ in {"the", "this", "that"} for o in objects for c in o.children)
 
 
 def _pairs(
@@ -401,6 +414,8 @@ def _purpose_objects(tok: Token) -> list[Token]:
                 out += _children(comp, "nsubj")
     return out
 
+
+_HOSTING = {"host", "organise", "organize", "chair", "convene", "sponsor"}
 
 # Prepositions through which a verb's object does what the gerund says: "warned X against
 # attacking", "accused X of supplying", "stopped X from joining" (but not "by signing").
@@ -599,7 +614,10 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     for participle in _children(tok, "acl"):
         if participle.tag_ == "VBN":  # "the price cap imposed by the G7 on Russia"
             prep_tokens += _prep_objects(participle, preps - {"of"})
-            by_agents += [g for c in _children(participle, "agent") for g in _children(c, "pobj")]
+            if participle.lemma_.lower() not in _HOSTING:  # hosts do not meet each other
+                by_agents += [
+                    g for c in _children(participle, "agent") for g in _children(c, "pobj")
+                ]
     verb = _governing_verb(tok)
     if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
         prep_tokens += _prep_objects(verb, preps - {"of"})
