@@ -50,6 +50,7 @@ _EMBEDDING = {
     "amod",
     "appos",
     "npadvmod",
+    "acomp",
 }
 
 

@@ -137,8 +137,9 @@ class Extractor:
     def _claim(self, document: Document, parsed: Doc, actors: DocActors, cand: Candidate) -> Claim:
         sent = cand.trigger.sent
         modality = modality_of(cand.trigger, cand.forced, cand.relation.label, local=cand.local)
-        speaker = _speaker(actors, cand)
-        if speaker == cand.subject and cand.relation.label in _SPEECH_ACTS:
+        speakers = _speakers(actors, cand)
+        speaker = speakers[0] if speakers else None  # a joint statement: the first named
+        if cand.subject in speakers and cand.relation.label in _SPEECH_ACTS:
             # Saying it is doing it: an actor that urges, warns, backs or announces it is
             # leaving performs the act; the claim is not merely its own (gold rule 12).
             speaker = None
@@ -194,12 +195,12 @@ def _threat_of(claim: Claim, trigger: Token) -> Claim | None:
     )
 
 
-def _speaker(actors: DocActors, cand: Candidate) -> Actor | None:
+def _speakers(actors: DocActors, cand: Candidate) -> list[Actor]:
+    """Who reports the trigger's clause, lifted to their state; all of a joint statement."""
     token = reporter_of(cand.trigger)
-    if token is None:
-        return None
-    found = actors.resolve(token)
-    return found[0] if found else None
+    if token is None or token.lower_ in {"it", "this", "that"}:
+        return []  # "…, it said": a statement or an agency, not an actor we can name
+    return actors.resolve(token)
 
 
 # How much a way of naming an actor is worth as evidence (gold rule 2 readings are

@@ -393,12 +393,12 @@ def _is_bound(ent: Span) -> bool:
 def _tense_of(ent: Span) -> Tense:
     """The tense of the clause the date attaches to: "will meet", "met", "has met"."""
     verb = ent.root
-    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
     if verb.pos_ not in ("VERB", "AUX"):
         return "unknown"
     # "is expected to visit": the frame verb, not the visit, carries the tense.
-    while verb.dep_ == "xcomp" and verb.head is not verb:
+    while verb.dep_ == "xcomp" and verb.head.i != verb.i:
         frame = verb.head
         if frame.lemma_ in _FUTURE_FRAMES:
             return "future"
@@ -432,12 +432,12 @@ def _tree_distance(a: Token, b: Token) -> int:
     steps, tok = 0, a
     while True:
         depth_of[tok.i] = steps
-        if tok.head is tok:
+        if tok.head.i == tok.i:
             break
         tok, steps = tok.head, steps + 1
     steps, tok = 0, b
     while tok.i not in depth_of:
-        if tok.head is tok:
+        if tok.head.i == tok.i:
             # Different trees (the trigger sits in another sentence): rank by gap alone.
             return len(a.doc)
         tok, steps = tok.head, steps + 1
