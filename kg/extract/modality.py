@@ -157,11 +157,13 @@ def modality_of(
             below.dep_ in _COMPLEMENT_DEPS
             or (below.dep_ == "prep" and below.lower_ in _COMPLEMENT_PREPS)
         )
+        denier = complement and bool(_forms(tok) & lex.negating_verbs)
         for child in tok.children:
             low = child.lower_
             negates = child.dep_ == "neg" or (child.dep_ == "det" and low == "no")
             if negates and not below_conj:
-                return Modality.NEGATED
+                # "did not rule out developing cooperation": a double negative only hedges
+                return Modality.HEDGED if denier else Modality.NEGATED
             if child.dep_ in {"aux", "auxpass"} and low in lex.hedge_modals:
                 hedged = True
             if child.dep_ in {"advmod", "amod", "npadvmod"} and low in lex.hedge_adverbs:
