@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 import multiprocessing
@@ -25,6 +26,7 @@ from kg.extract.gazetteer import load_gazetteer
 from kg.extract.modality import announced, modality_of, reporter_of, threatened
 from kg.extract.nlp import load_nlp
 from kg.extract.relations import Candidate, find_candidates, relation_lexicon
+from kg.extract.timex import event_date
 from kg.model import Actor, Claim, Document, InputProblem, Modality
 from kg.ontology import relation
 
@@ -156,7 +158,7 @@ class Extractor:
             end=sent.end_char,
             confidence=confidence,
             attributed_to=speaker,
-            event_date=None,
+            event_date=_event_date(cand.trigger, document),
             trigger=cand.trigger.text,
         )
 
@@ -193,6 +195,13 @@ def _threat_of(claim: Claim, trigger: Token) -> Claim | None:
     return replace(
         claim, relation=relation("threatens"), modality=Modality.ASSERTED, attributed_to=None
     )
+
+
+def _event_date(trigger: Token, document: Document) -> dt.date | None:
+    """The date the sentence gives the event ("on Thursday", "in June"), resolved against
+    the publication date."""
+    found = event_date(trigger.sent, document.date, trigger)
+    return found.date if found is not None else None
 
 
 def _speakers(actors: DocActors, cand: Candidate) -> list[Actor]:
