@@ -281,8 +281,8 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
         themed = False
         for trig in lexicon.triggers_for(tok):
             label = trig.label
-            if label in done or (themed and trig.theme is None):
-                continue
+            if label in done or themed:
+                continue  # a theme picks one reading of the word: send troops OR send aid
             frame = _fill(trig, tok, actors, lexicon)
             if frame is None:
                 continue
@@ -494,8 +494,10 @@ def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon, actors: DocActors)
         for noun in [cand, *cand.conjuncts]:
             if lexicon.theme_of(noun) == trig.theme:
                 return noun
-            # "sent thousands of troops", "billions in military aid"
-            for obj in _prep_objects(noun, {"of", "in"}):
+            # "sent thousands of troops", "billions in military aid" (but not "weapons in
+            # support of…": only an amount takes its content from "in")
+            amount = noun.ent_type_ in {"MONEY", "CARDINAL", "QUANTITY"}
+            for obj in _prep_objects(noun, {"of", "in"} if amount else {"of"}):
                 if lexicon.theme_of(obj) == trig.theme:
                     return obj
     return None
