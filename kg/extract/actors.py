@@ -463,6 +463,9 @@ class DocActors:
         # A noun that stands for its modifier: "Russian forces", "Russia's military",
         # "a senior US official", "the government of Japan", "the bloc's members".
         if tok.pos_ in {"NOUN", "PROPN"}:
+            abbreviation = self._abbreviation(tok)
+            if abbreviation is not None:
+                return [abbreviation]
             appositions = [c for c in tok.children if c.dep_ == "appos"]
             if appositions and tok.lemma_.lower() in self.lexicon.agent_nouns:
                 # "NATO member Turkey", "three states Niger, Mali and Burkina Faso"
@@ -505,6 +508,23 @@ class DocActors:
                                 return [self.by_token[pobj.i].actor]
             return self._collective(tok)
         return []
+
+    def _abbreviation(self, tok: Token) -> Actor | None:
+        """ "the United Nations agency for Palestinian refugees (UNRWA)": a name in
+        brackets right after a noun phrase names the whole phrase."""
+        if tok.lemma_.lower() not in self.lexicon.agent_nouns:
+            return None
+        end = min(tok.i + 8, tok.sent.end - 1)
+        for j in range(tok.i + 1, end):
+            word = self.doc[j]
+            if word.text == "(":
+                mention = self.by_token.get(j + 1)
+                if mention is not None and mention.actor.type != ActorType.PERSON:
+                    return mention.actor
+                return None
+            if word.pos_ in {"VERB", "AUX"} or word.text in {",", ";", ".", "—", "–"}:
+                return None
+        return None
 
     def _object_of(self, tok: Token, preps: set[str], depth: int) -> list[Actor]:
         for child in tok.children:

@@ -458,6 +458,9 @@ def subjects_of(verb: Token) -> list[Token]:
                     return objects
             verb = head
             continue
+        if verb.dep_ in {"dobj", "ccomp"} and verb.tag_ == "VBG" and verb.head is not verb:
+            verb = verb.head  # "decided to suspend funding X": whoever suspends funds
+            continue
         if verb.dep_ == "relcl" and verb.head is not verb:
             return [verb.head]  # "Russia, which invaded Ukraine"
         if verb.dep_ == "acl" and verb.tag_ != "VBN" and verb.head is not verb:
