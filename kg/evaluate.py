@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import BadInputError
+from kg.ontology import SCORING_LABELS
 
 __all__ = [
     "LABELS",
@@ -54,25 +55,7 @@ PathLike = str | os.PathLike[str]
 Key = tuple[str, str, str]
 """(subject entity id, label, object entity id); symmetric labels in sorted id order."""
 
-LABELS: frozenset[str] = frozenset(
-    {
-        "MEMBER_OF",
-        "OFFICIAL_OF",
-        "ALLIED_WITH",
-        "AT_WAR_WITH",
-        "AGREEMENT_WITH",
-        "MEETS",
-        "COOPERATES_WITH",
-        "SUPPORTS",
-        "MILITARY_AID",
-        "AID",
-        "TRADE",
-        "CRITICIZES",
-        "THREATENS",
-        "SANCTIONS",
-        "ATTACKS",
-    }
-)
+LABELS: frozenset[str] = frozenset(SCORING_LABELS)
 """The fifteen relation labels of the scoring contract."""
 
 SYMMETRIC_LABELS: frozenset[str] = frozenset(
@@ -410,16 +393,13 @@ class PassageResult:
 
 
 @dataclass
-class EvalReport:
+class EvalReport(LabelScore):
     """Scores of predictions against a gold set.
 
     ``fp`` includes predictions that name no gold entity or an unknown label;
     predictions for a passage the gold set lacks are left out and counted in ``ignored``.
     """
 
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
     labels: dict[str, LabelScore] = field(
         default_factory=lambda: {label: LabelScore() for label in sorted(LABELS)}
     )
@@ -431,18 +411,6 @@ class EvalReport:
     passages: list[PassageResult] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return _ratio(self.tp, self.tp + self.fp)
-
-    @property
-    def recall(self) -> float:
-        return _ratio(self.tp, self.tp + self.fn)
-
-    @property
-    def f1(self) -> float:
-        return _f1(self.precision, self.recall)
 
     @property
     def modality_accuracy(self) -> float:

@@ -117,57 +117,48 @@ def _year(value: str | None) -> int | None:
     return int(value[:4]) if value[:4].isdigit() else None
 
 
+def _actor(row: dict[str, str], key: str, kind: ActorType) -> Actor:
+    """An actor from one gazetteer row (every table shares these columns)."""
+    return Actor(
+        key=key,
+        label=row["label"].strip(),
+        type=kind,
+        qid=row.get("qid") or None,
+        iso2=row.get("iso2") or None,
+        iso3=row.get("iso3") or None,
+        aliases=tuple(_cells(row.get("aliases"))),
+    )
+
+
 @cache
 def load_gazetteer(directory: Path | None = None) -> Gazetteer:
-    """Read ``states.tsv``, ``organizations.tsv``, ``groups.tsv`` and ``people.tsv``."""
+    """Read ``states.tsv``, ``organizations.tsv``, ``groups.tsv`` and ``people.tsv``.
+
+    Names and aliases claim a surface form first, then capitals and seats of power, then
+    demonyms, so "Georgia" the state is never taken for a demonym.
+    """
     directory = directory or DATA_DIR / "actors"
     gaz = Gazetteer()
     demonyms: list[tuple[str, str]] = []
     places: list[tuple[str, str, str]] = []
-    for row in _rows(directory / "states.tsv"):
-        key = row["key"].strip()
-        aliases = _cells(row.get("aliases"))
-        gaz.actors[key] = Actor(
-            key=key,
-            label=row["label"].strip(),
-            type=ActorType.STATE,
-            qid=row.get("qid") or None,
-            iso2=row.get("iso2") or None,
-            iso3=row.get("iso3") or None,
-            aliases=tuple(aliases),
-        )
-        for form in [row["label"], *aliases]:
-            gaz.add_form(form, key, "name")
-        demonyms += [(d, key) for d in _cells(row.get("demonyms"))]
-        places += [(c, key, "capital") for c in _cells(row.get("capitals"))]
-        places += [(s, key, "seat") for s in _cells(row.get("seats"))]
-    for row in _rows(directory / "organizations.tsv"):
-        key = "org:" + row["key"].strip()
-        aliases = _cells(row.get("aliases"))
-        gaz.actors[key] = Actor(
-            key=key,
-            label=row["label"].strip(),
-            type=ActorType.ORGANIZATION,
-            qid=row.get("qid") or None,
-            aliases=tuple(aliases),
-        )
-        for form in [row["label"], row["key"], *aliases]:
-            gaz.add_form(form, key, "name")
-        if _cells(row.get("members")):
-            gaz.members[key] = tuple(_cells(row.get("members")))
-    for row in _rows(directory / "groups.tsv"):
-        key = "group:" + row["key"].strip()
-        aliases = _cells(row.get("aliases"))
-        gaz.actors[key] = Actor(
-            key=key,
-            label=row["label"].strip(),
-            type=ActorType.GROUP,
-            qid=row.get("qid") or None,
-            aliases=tuple(aliases),
-        )
-        for form in [row["label"], *aliases]:
-            gaz.add_form(form, key, "name")
-        demonyms += [(d, key) for d in _cells(row.get("demonyms"))]
+    tables = (
+        ("states.tsv", "", ActorType.STATE),
+        ("organizations.tsv", "org:", ActorType.ORGANIZATION),
+        ("groups.tsv", "group:", ActorType.GROUP),
+    )
+    for file_name, prefix, kind in tables:
+        for row in _rows(directory / file_name):
+            actor = _actor(row, prefix + row["key"].strip(), kind)
+            gaz.actors[actor.key] = actor
+            # An organisation's key is how the press writes it ("NATO", "ASEAN").
+            short = [row["key"].strip()] if kind is ActorType.ORGANIZATION else []
+            for form in [actor.label, *short, *actor.aliases]:
+                gaz.add_form(form, actor.key, "name")
+            demonyms += [(d, actor.key) for d in _cells(row.get("demonyms"))]
+            places += [(c, actor.key, "capital") for c in _cells(row.get("capitals"))]
+            places += [(c, actor.key, "seat") for c in _cells(row.get("seats"))]
+            if _cells(row.get("members")):
+                gaz.members[actor.key] = tuple(_cells(row.get("members")))
     for form, key, kind in places:
         gaz.add_form(form, key, kind)
     for form, key in demonyms:
@@ -175,30 +166,25 @@ def load_gazetteer(directory: Path | None = None) -> Gazetteer:
     people = directory / "people.tsv"
     if people.exists():
         for row in _rows(people):
-            key = "person:" + row["key"].strip()
             serves = row.get("actor", "").strip()
             serves = serves if serves in gaz.actors else _org_or_group(gaz, serves)
             if serves is None:
                 continue
-            actor = Actor(
-                key=key,
-                label=row["label"].strip(),
-                type=ActorType.PERSON,
-                qid=row.get("qid") or None,
-                aliases=tuple(_cells(row.get("aliases"))),
+            person = gaz.actors.setdefault(
+                "person:" + row["key"].strip(),
+                _actor(row, "person:" + row["key"].strip(), ActorType.PERSON),
             )
-            gaz.actors.setdefault(key, actor)
-            gaz.people.setdefault(key, []).append(
+            gaz.people.setdefault(person.key, []).append(
                 Person(
-                    gaz.actors[key],
+                    person,
                     serves,
                     row.get("role", "").strip(),
                     _year(row.get("start")),
                     _year(row.get("end")),
                 )
             )
-            for form in [actor.label, *actor.aliases]:
-                gaz.add_form(form, key, "person")
+            for form in [person.label, *person.aliases]:
+                gaz.add_form(form, person.key, "person")
     return gaz
 
 
