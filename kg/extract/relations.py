@@ -680,12 +680,13 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     ):
         # "joining current members Brazil, Russia…": members of the bloc in context.
         patients = actors.recent_organisation(tok)
-    agents = [a for a in agents if a not in patients or a in _resolve_all(actors, participants)]
+    named_participants = _resolve_all(actors, participants)
+    agents = [a for a in agents if a not in patients or a in named_participants]
     patients = [p for p in patients if p not in agents]
     if not agents:
         # With no actor of its own a relational noun relates only the participants it
         # names ("talks between A and B"), never the targets of a bare "tariffs on A, B".
-        patients = [p for p in patients if p in _resolve_all(actors, participants)]
+        patients = [p for p in patients if p in named_participants]
         agents, patients = patients, []
     if not patients and len(agents) < 2:
         return None
