@@ -20,7 +20,14 @@ from kg.extract.modality import modality_lexicon
 from kg.extract.nlp import MENTION_LABELS
 from kg.model import Actor, ActorType
 
-__all__ = ["DocActors", "Mention", "Official", "OfficialsLexicon", "officials_lexicon"]
+__all__ = [
+    "PLACE_NOUNS",
+    "DocActors",
+    "Mention",
+    "Official",
+    "OfficialsLexicon",
+    "officials_lexicon",
+]
 
 _KIND_OF_LABEL = {label: kind for kind, label in MENTION_LABELS.items()}
 _COLLECTIVE = {
@@ -60,12 +67,43 @@ _COLLECTIVE = {
         "republic",
         "island",
         "peninsula",
+        "leader",
+        "junta",
+        "side",
+        "neighbour",
+        "neighbor",
+        "capital",
     },
 }
 _NUMBERS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 # "people in Sudan": aid to a country's population is aid to the country.
 _POPULATION = {"people", "population", "civilian", "refugee", "resident", "citizen", "victim"}
 _GOODS = {"import", "export", "good", "product", "shipment", "steel", "car", "oil"}
+# Places inside a state stand for it as targets: "villages in Afghanistan's Paktika
+# province", "camps on the outskirts of El Fasher" (in Sudan), "Israeli cities".
+PLACE_NOUNS = {
+    "village",
+    "town",
+    "city",
+    "camp",
+    "province",
+    "region",
+    "area",
+    "district",
+    "territory",
+    "base",
+    "port",
+    "infrastructure",
+    "facility",
+    "site",
+    "outskirts",
+    "waters",
+    "coast",
+    "border",
+    "settlement",
+    "neighbourhood",
+    "neighborhood",
+}
 _FIRST_PERSON = {"we", "us", "our", "ours"}
 # Numbers and measures in front of what they count: "a dozen Houthi targets".
 _QUANTITIES = {
@@ -500,6 +538,15 @@ class DocActors:
                 found = self._object_of(tok, {"from", "of"}, depth)
                 if found:
                     return found
+            if tok.lemma_.lower() in PLACE_NOUNS:
+                found = self._object_of(tok, {"in", "of", "near", "across"}, depth) or [
+                    a
+                    for child in tok.children
+                    if child.dep_ in {"poss", "amod", "compound"}
+                    for a in self._modifier_actors(child, depth)
+                ]
+                if found:
+                    return found
             if tok.lemma_.lower() in _POPULATION:
                 for child in tok.children:
                     if child.dep_ == "prep" and child.lower_ in {"in", "of", "across"}:
@@ -619,7 +666,8 @@ class DocActors:
                 if cand.pos_ == "PRON":
                     continue
                 found = [a for a in self.resolve(cand) if a.type != ActorType.PERSON]
-                if len(found) > 1:
+                # several actors, or one named in the plural ("the Houthis", "Russian forces")
+                if len(found) > 1 or (found and cand.tag_ in {"NNS", "NNPS"}):
                     return found
         return []
 

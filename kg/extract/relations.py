@@ -16,7 +16,7 @@ from functools import cache
 
 from spacy.tokens import Token
 
-from kg.extract.actors import DocActors
+from kg.extract.actors import PLACE_NOUNS, DocActors
 from kg.extract.gazetteer import load_lexicon
 from kg.model import Actor, ActorType, Modality, Relation
 from kg.ontology import relation
@@ -115,6 +115,8 @@ _LIGHT_VERBS = {
     "reach",
     "receive",
     "remain",
+    "respond",
+    "retaliate",
     "renew",
     "request",
     "resume",
@@ -489,8 +491,8 @@ def _resolve_all(actors: DocActors, tokens: list[Token]) -> list[Actor]:
 
 
 def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon, actors: DocActors) -> Token | None:
-    candidates = _children(tok, "dobj", "nsubjpass")
-    candidates += _prep_objects(tok, {"with", "of"})  # "provide Russia with weapons"
+    candidates = _children(tok, "dobj", "nsubjpass", "oprd")  # "called the launch a threat"
+    candidates += _prep_objects(tok, {"with", "of", "as"})  # "provide Russia with weapons"
     if tok.dep_ in {"acl", "relcl"} and tok.tag_ == "VBN":  # "troops sent by Pyongyang"
         candidates.append(tok.head)
     for cand in candidates:
@@ -568,9 +570,20 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         agents = actors.owners(theme)
     if trig.theme_owner_is_patient and theme is not None:
         owners += actors.owners(theme)
+        if not owners and trig.theme == "blame":
+            # "called the deployment a grave threat": the blamed act's author
+            for act in _children(tok, "dobj"):
+                if act is not theme:
+                    owners += actors.resolve(act) or actors.owners(act)
     if tok.dep_ == "acl" and tok.tag_ == "VBN" and theme is None:
         patient_tokens.append(tok.head)  # "Ukraine, attacked by Russia"
     patients = [a for a in _resolve_all(actors, patient_tokens) + owners if a not in agents]
+    places = [d for d in _children(tok, "dobj") if d.lemma_.lower() in PLACE_NOUNS]
+    if not patients and trig.label == "ATTACKS" and places:
+        # "bombed several villages in Afghanistan's Paktika province": the place is in
+        # the state it belongs to (parsers attach "in" to the verb as often as the noun).
+        located = _resolve_all(actors, _prep_objects(tok, {"in"}))
+        patients = [a for a in located if a not in agents]
     if not patients and trig.label in _OWNER_TARGETS:
         # "denounced Lai's speech", "condemned the escalation by Russia": the target is
         # whoever owns the thing criticised or backed.
