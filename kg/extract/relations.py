@@ -273,6 +273,7 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
     lexicon = lexicon or relation_lexicon()
     found: list[Candidate] = []
     last_meeting: list[Actor] = []  # who took part in the meeting the text spoke of last
+    authors: dict[str, list[Actor]] = {}  # trigger lemma → who did it, last time named
     for tok in actors.doc:
         mention = actors.mention_at(tok)
         if mention is not None and mention.kind == "name":
@@ -292,7 +293,19 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
             if trig.theme == "meeting" and not patients and _definite_object(tok):
                 # "Putin participated in the discussions": the talks named before.
                 patients = [a for a in last_meeting if a not in agents]
+            if not patients and trig.label in {"CRITICIZES", "SUPPORTS"}:
+                # "China condemned the tariffs": whoever the text said imposed them.
+                for act in _children(tok, "dobj"):
+                    if any(c.lower_ in {"the", "these", "this"} for c in act.children):
+                        done_by = authors.get(act.lemma_.lower(), [])
+                        patients = [a for a in done_by if a not in agents]
             pairs = _pairs(trig, tok, agents, patients, local)
+            if pairs:
+                authors[tok.lemma_.lower()] = list(
+                    dict.fromkeys(c.subject for c in pairs)
+                    if not pairs[0].relation.symmetric
+                    else dict.fromkeys(a for c in pairs for a in (c.subject, c.object))
+                )
             if label == "MEETS" and pairs:
                 last_meeting = list(dict.fromkeys(a for c in pairs for a in (c.subject, c.object)))
             found.extend(pairs)
