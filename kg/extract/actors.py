@@ -585,7 +585,10 @@ class DocActors:
 
     def _modifier_actors(self, child: Token, depth: int) -> list[Actor]:
         if child.i in self.by_token:
-            return [self.by_token[child.i].actor]
+            # "Guyanese and US defence officials": every coordinated modifier
+            return [
+                self.by_token[t.i].actor for t in [child, *child.conjuncts] if t.i in self.by_token
+            ]
         if child.dep_ == "poss":
             return self._resolve_one(child, depth + 1)
         return []

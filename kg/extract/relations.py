@@ -314,6 +314,19 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
     return found
 
 
+def _joint(tok: Token, trig: Trigger) -> bool:
+    """A joint undertaking ("joint naval drills with the US and Australia") binds every
+    party to every other, as a meeting does (gold rule 7)."""
+    if trig.relation == "holdsJointExercises":
+        return True
+    return any(c.lower_ in _JOINT_WORDS for c in tok.children) or any(
+        w in _JOINT_WORDS for w in trig.words
+    )
+
+
+_JOINT_WORDS = {"joint", "combined", "trilateral", "multilateral", "quadrilateral"}
+
+
 def _definite_object(verb: Token) -> bool:
     """Whether the verb's meeting is one already spoken of ("the talks", "the summit")."""
     objects = _children(verb, "dobj") + _prep_objects(verb, {"in", "at"})
@@ -337,7 +350,8 @@ def _pairs(
         all_pairs = [(a, b) for i, a in enumerate(everyone) for b in everyone[i + 1 :]]
         # "A and B finalized trade agreements with C": several deals, one party each.
         separate = trig.needs_patient or _plural_object(tok)
-        if agents and patients and (rel.label not in {"MEETS", "AGREEMENT_WITH"} or separate):
+        joint = rel.label in {"MEETS", "AGREEMENT_WITH"} or _joint(tok, trig)
+        if agents and patients and (not joint or separate):
             pairs = [(a, b) for a in agents for b in patients]
         else:
             # Every named participant of one meeting or agreement meets / is party with
@@ -444,6 +458,8 @@ def subjects_of(verb: Token) -> list[Token]:
         seen += 1
         # Reached through "was invited to join", the passive subject is the one who joins.
         subj = _children(verb, *_SUBJECT_DEPS, *(("nsubjpass",) if seen > 1 else ()))
+        if subj and verb.dep_ == "relcl" and subj[0].lower_ in {"who", "which", "that"}:
+            return [verb.head]  # "Blinken, who held talks with Lammy"
         if subj:
             return subj
         agent = [g for c in _children(verb, "agent") for g in _children(c, "pobj")]
