@@ -142,11 +142,14 @@ class OfficialsLexicon:
 @cache
 def officials_lexicon() -> OfficialsLexicon:
     data = load_lexicon("officials")
-    heads = {w for title in data["titles"] for w in title.replace("-", " ").split()}
-    modifiers = {w for w in data["title_modifiers"]} - heads
+    words = {w for title in data["titles"] for w in title.replace("-", " ").split()}
+    modifiers = set(data["title_modifiers"])
+    # A head word makes a phrase a title by itself ("minister", "envoy"); the words that
+    # only qualify one ("secretary *of state*", "*prime* minister") do not.
+    heads = words - (modifiers - {"minister", "general", "chief", "secretary", "head"})
     return OfficialsLexicon(
-        heads=frozenset(heads - modifiers),
-        modifiers=frozenset(modifiers | {"-", "general"}),
+        heads=frozenset(heads),
+        modifiers=frozenset((modifiers - heads) | {"-", "general"}),
         excluded=frozenset(data["excluded_titles"]),
         agent_nouns=frozenset(w for n in data["agent_nouns"] for w in n.split()),
         past_markers=frozenset(data["past_markers"]),
@@ -207,7 +210,7 @@ class DocActors:
                 continue  # "Muhammad" + known "Shehbaz Sharif": one person, named in full
             if kind is not None:
                 actor = self.gaz.actors.get(ent.ent_id_)
-                if actor is None:
+                if actor is None or (kind in {"capital", "seat"} and _dateline(ent)):
                     continue
                 if kind == "person":
                     full_names.append((ent.start, actor))
@@ -349,7 +352,7 @@ class DocActors:
     def _title_words(self, tokens: list[Token]) -> tuple[str, bool] | None:
         """(title, excluded?) when the tokens form a title phrase with a head word."""
         lowered = [t.lower_ for t in tokens]
-        if not any(w in self.lexicon.heads for w in lowered):
+        if not any(w in self.lexicon.heads or w[:-1] in self.lexicon.heads for w in lowered):
             return None
         phrase = f" {' '.join(lowered)} "
         excluded = any(f" {t} " in phrase for t in self.lexicon.excluded)
@@ -715,6 +718,19 @@ class DocActors:
                 if len(found) == count:
                     break
         return found if len(found) == count else []
+
+
+def _dateline(ent: Span) -> bool:
+    """ "MONTEVIDEO, Dec 6 —", "Washington, July 8 (V7N) —": the city an article was
+    filed from opens its first sentence and names a place, not a government."""
+    sent = ent.sent
+    after = ent.doc[ent.end] if ent.end < len(ent.doc) else None
+    return (
+        ent.start == sent.start
+        and after is not None
+        and (after.text in {",", "—", "–", "-", "--", "("} or ent.text.isupper())
+        and any(t.ent_type_ == "DATE" or t.text in {"—", "–", "--"} for t in sent[:12])
+    )
 
 
 def _name_parts(label: str) -> set[str]:

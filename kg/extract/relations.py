@@ -293,7 +293,7 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
             if trig.theme == "meeting" and not patients and _definite_object(tok):
                 # "Putin participated in the discussions": the talks named before.
                 patients = [a for a in last_meeting if a not in agents]
-            if not patients and trig.label in {"CRITICIZES", "SUPPORTS"}:
+            if not patients and trig.label in {"CRITICIZES", "SUPPORTS"} and "dobj" in trig.patient:
                 # "China condemned the tariffs": whoever the text said imposed them.
                 for act in _children(tok, "dobj"):
                     if any(c.lower_ in {"the", "these", "this"} for c in act.children):
@@ -694,7 +694,14 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     if not agents and trig.label in {"MILITARY_AID", "AID"}:
         for thing in _prep_objects(tok, {"of"}):  # "the deployment of North Korean troops"
             agents += [a for a in actors.owners(thing) if a not in patients]
-    if not agents and verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
+    if (
+        not agents
+        and verb is not None
+        and verb.lemma_.lower() in _LIGHT_VERBS
+        # "EU governments approved…": a generic member noun takes its members from a
+        # copula only ("Türkiye became the final NATO nation to…")
+        and (not trig.named_modifier or verb.lemma_.lower() in {"be", "become", "remain"})
+    ):
         agents = _resolve_all(actors, subjects_of(verb))
     local = False
     if trig.modifier_is_patient:
