@@ -7,7 +7,10 @@ traceback, and exit with status 1.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
+import io
 import json
 import logging
 import sys
@@ -53,6 +56,122 @@ def min_confidence_option() -> Callable:
         show_default=True,
         help="Leave out claims whose confidence is below this (0–1).",
     )
+
+
+def _check_relations(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Relation labels or names, checked against the ontology (any case)."""
+    from kg.ontology import relations
+
+    known = {label.lower(): label for label in SCORING_LABELS}
+    known.update({name.lower(): name for name in relations()})
+    checked = []
+    for value in values:
+        if value.strip().lower() not in known:
+            raise click.BadParameter(
+                f"unknown relation {value!r}; use a label: {', '.join(SCORING_LABELS)}",
+                ctx,
+                param,
+            )
+        checked.append(known[value.strip().lower()])
+    return tuple(checked)
+
+
+def _check_actor_types(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    from kg.analyze import AnalysisError, parse_actor_type
+
+    try:
+        return tuple(parse_actor_type(value).value for value in values)
+    except AnalysisError as err:
+        raise click.BadParameter(str(err), ctx, param) from None
+
+
+_ALL_MODALITIES = ("asserted", "hedged", "negated")
+
+
+def claim_filter_options(default_modalities: tuple[str, ...] = ("asserted", "hedged")) -> Callable:
+    """The claim filters shared by ``kg analyze …`` and ``kg viz``, collapsed into one
+    :class:`kg.analyze.ClaimFilter` passed to the command as ``claim_filter``.
+
+    ``--modality`` defaults to ``default_modalities`` when not given.
+    """
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def wrapper(
+            *args: Any,
+            relations: tuple[str, ...],
+            modalities: tuple[str, ...],
+            since: dt.date | None,
+            until: dt.date | None,
+            min_confidence: float,
+            actor_types: tuple[str, ...],
+            sources: tuple[str, ...],
+            **kwargs: Any,
+        ) -> Any:
+            from kg.analyze import ClaimFilter
+
+            claim_filter = ClaimFilter(
+                relations=relations,
+                modalities=modalities or default_modalities,
+                since=since,
+                until=until,
+                min_confidence=min_confidence,
+                actor_types=actor_types,
+                sources=sources,
+            )
+            return command(*args, claim_filter=claim_filter, **kwargs)
+
+        options = [
+            click.option(
+                "--relation",
+                "relations",
+                multiple=True,
+                metavar="LABEL",
+                callback=_check_relations,
+                help="Only claims with this relation: a scoring label (MILITARY_AID, "
+                "ATTACKS…) or a finer relation name (sendsTroops). Repeatable.",
+            ),
+            click.option(
+                "--modality",
+                "modalities",
+                multiple=True,
+                type=click.Choice(_ALL_MODALITIES, case_sensitive=False),
+                help=f"Only claims of this modality (repeatable; default: "
+                f"{', '.join(default_modalities)}).",
+            ),
+            click.option(
+                "--since",
+                type=DateType(),
+                help="Only claims dated on or after this (event date, else article date).",
+            ),
+            click.option("--until", type=DateType(), help="Only claims dated on or before this."),
+            min_confidence_option(),
+            click.option(
+                "--actor-type",
+                "actor_types",
+                multiple=True,
+                metavar="TYPE",
+                callback=_check_actor_types,
+                help="Only claims whose both actors are of this type: State, "
+                "InternationalOrganization, NonStateGroup, Person, Actor (or COUNTRY, ORG, "
+                "GROUP, PERSON, OTHER). Repeatable.",
+            ),
+            click.option(
+                "--source",
+                "sources",
+                multiple=True,
+                help="Only claims from articles of this source, e.g. Reuters (repeatable).",
+            ),
+        ]
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
 
 
 def store_option() -> Callable:
@@ -337,29 +456,329 @@ def stats(store_uri: str, fmt: str) -> None:
     show_default=True,
 )
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the default browser.")
-@click.option("--show-negated", is_flag=True, help="Also draw negated claims.")
-@min_confidence_option()
-def viz(
-    store_uri: str, output: Path, open_page: bool, show_negated: bool, min_confidence: float
-) -> None:
+@click.option(
+    "--show-negated", is_flag=True, help="Also draw negated claims (same as --modality negated)."
+)
+@claim_filter_options()
+def viz(store_uri: str, output: Path, open_page: bool, show_negated: bool, claim_filter) -> None:
     """Draw the store as an interactive HTML graph (works offline, from file://).
+
+    The filters are those of `kg analyze`.
 
     \b
     Example:
       kg viz -o exports/graph.html --open
+      kg viz --relation ATTACKS --relation SANCTIONS --since 2024-01-01
     """
-    from kg.analyze import claims_graph
+    import dataclasses
+
+    from kg.analyze import filtered_graph, load_claims
     from kg.viz import write_graph_html
 
-    modalities = ("asserted", "hedged", "negated") if show_negated else ("asserted", "hedged")
+    if show_negated and "negated" not in claim_filter.modalities:
+        claim_filter = dataclasses.replace(
+            claim_filter, modalities=(*claim_filter.modalities, "negated")
+        )
     with _open(store_uri, read_only=True) as store:
-        claims = [c for c in store.claims() if c.confidence >= min_confidence]
-    graph = claims_graph(claims, modalities=modalities)
+        claims, _documents = load_claims(store, claim_filter)
+    graph = filtered_graph(claims, claim_filter)
     output.parent.mkdir(parents=True, exist_ok=True)
     path = write_graph_html(graph, output, title="kg — geopolitical relations")
     click.echo(f"{graph.number_of_nodes()} actors, {graph.number_of_edges()} relations → {path}")
     if open_page:
         click.launch(str(path.resolve()))
+
+
+# --- kg analyze -------------------------------------------------------------------------
+
+
+def format_option() -> Callable:
+    """``--format table|csv|json`` of the analysis commands."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json"]),
+        default="table",
+        show_default=True,
+        help="A table for people, CSV or JSON for machines.",
+    )
+
+
+def _cell(value: Any, width: int | None = None) -> str:
+    if value is None:
+        text = ""
+    elif isinstance(value, float):
+        text = f"{value:.4g}"
+    elif isinstance(value, (list, tuple)):
+        text = "; ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def _rows_out(
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    fmt: str,
+    *,
+    payload: Any = None,
+    wide: tuple[str, ...] = ("evidence", "members"),
+) -> None:
+    """Print rows as an aligned table, CSV (lists joined by "; ") or JSON (``payload``
+    when given, else the rows)."""
+    if fmt == "json":
+        click.echo(json.dumps(rows if payload is None else payload, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    cells = [
+        [_cell(row.get(c), 70 if any(w in c for w in wide) else 40) for c in columns]
+        for row in rows
+    ]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+@main.group()
+def analyze() -> None:
+    """Analyse the claims as a network: who is central, who groups with whom, how
+    two actors are connected or get along over time, and which claims sources dispute.
+
+    Every subcommand takes the same filters (--relation, --modality, --since, --until,
+    --min-confidence, --actor-type, --source) and --format table|csv|json.
+
+    \b
+    Example:
+      kg analyze centrality --top 10
+      kg analyze dyad "North Korea" Russia --plot exports/dyad.png
+    """
+
+
+@analyze.command(name="centrality")
+@store_option()
+@claim_filter_options()
+@click.option("--top", default=20, show_default=True, help="How many actors (0: all).")
+@format_option()
+def analyze_centrality(store_uri: str, claim_filter, top: int, fmt: str) -> None:
+    """The most central actors: degree, claims, PageRank and betweenness.
+
+    \b
+    Example:
+      kg analyze centrality --top 10 --relation MILITARY_AID --format csv
+    """
+    from kg.analyze import centrality, filtered_graph, load_claims
+
+    with _open(store_uri, read_only=True) as store:
+        claims, _documents = load_claims(store, claim_filter)
+    rows = centrality(filtered_graph(claims, claim_filter), top=top or None)
+    columns = ["rank", "actor", "type", "degree", "claims", "pagerank", "betweenness"]
+    _rows_out(rows, columns, fmt)
+
+
+@analyze.command(name="communities")
+@store_option()
+@claim_filter_options()
+@format_option()
+def analyze_communities(store_uri: str, claim_filter, fmt: str) -> None:
+    """Groups of actors tied by many claims (Louvain, fixed seed).
+
+    Conflict ties pull actors together too: pass cooperation labels with --relation
+    for "who is with whom".
+
+    \b
+    Example:
+      kg analyze communities --relation ALLIED_WITH --relation MILITARY_AID
+    """
+    from kg.analyze import communities, filtered_graph, load_claims
+
+    with _open(store_uri, read_only=True) as store:
+        claims, _documents = load_claims(store, claim_filter)
+    rows = communities(filtered_graph(claims, claim_filter))
+    _rows_out(rows, ["community", "size", "claims_within", "members"], fmt)
+
+
+@analyze.command(name="path")
+@click.argument("actor_a")
+@click.argument("actor_b")
+@store_option()
+@claim_filter_options()
+@format_option()
+def analyze_path(store_uri: str, actor_a: str, actor_b: str, claim_filter, fmt: str) -> None:
+    """How two actors are connected: the shortest chain of claims, each hop with its
+    relations and one evidence sentence.
+
+    ACTOR_A and ACTOR_B are labels, aliases or Wikidata QIDs.
+
+    \b
+    Example:
+      kg analyze path "North Korea" Ukraine
+    """
+    from kg.analyze import filtered_graph, load_claims, path
+
+    with _open(store_uri, read_only=True) as store:
+        claims, _documents = load_claims(store, claim_filter)
+    hops = path(filtered_graph(claims, claim_filter), actor_a, actor_b)
+    columns = ["step", "from", "relations", "to", "claims", "modality", "evidence", "document"]
+    _rows_out(hops, columns, fmt)
+
+
+@analyze.command(name="dyad")
+@click.argument("actor_a")
+@click.argument("actor_b")
+@store_option()
+@claim_filter_options()
+@format_option()
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the monthly scores as a PNG (needs matplotlib).",
+)
+def analyze_dyad(
+    store_uri: str, actor_a: str, actor_b: str, claim_filter, fmt: str, plot_file: Path | None
+) -> None:
+    """Every claim between two actors over time, and a cooperation–conflict score per
+    month: +1 material cooperation, +0.5 verbal cooperation, −0.5 verbal conflict,
+    −1 material conflict (negated claims 0).
+
+    The table shows the claims, then the months; CSV gives the claims (with month and
+    weight); JSON gives both.
+
+    \b
+    Example:
+      kg analyze dyad "North Korea" Russia --plot exports/dyad.png
+    """
+    from kg.analyze import dyad, load_claims, plot_dyad
+
+    with _open(store_uri, read_only=True) as store:
+        claims, documents = load_claims(store, claim_filter)
+    result = dyad(claims, actor_a, actor_b, documents)
+    claim_columns = [
+        "date",
+        "subject",
+        "relation",
+        "object",
+        "modality",
+        "weight",
+        "source",
+        "evidence",
+    ]
+    if fmt == "table":
+        click.secho(f"{result.a} – {result.b}: {len(result.claims)} claims", bold=True)
+        _rows_out(result.claims, claim_columns, fmt)
+        click.echo()
+        _rows_out(result.months, ["month", "claims", "cooperation", "conflict", "score"], fmt)
+        if result.undated:
+            click.echo(f"({result.undated} undated claims are in no month)")
+    else:
+        _rows_out(
+            result.claims,
+            ["month", *claim_columns, "quad_class", "document", "confidence"],
+            fmt,
+            payload=result.to_dict(),
+        )
+    if plot_file is not None:
+        written = plot_dyad(result, plot_file)
+        click.echo(f"wrote {written}", err=True)
+
+
+@analyze.command(name="balance")
+@store_option()
+@claim_filter_options()
+@format_option()
+def analyze_balance(store_uri: str, claim_filter, fmt: str) -> None:
+    """Structural balance of the signed graph (cooperation +, conflict −): the share of
+    balanced triads, and the unbalanced ones.
+
+    A pair's sign is that of the majority of its claims; ties are left out.
+
+    \b
+    Example:
+      kg analyze balance --format json
+    """
+    from kg.analyze import balance, filtered_graph, load_claims
+
+    with _open(store_uri, read_only=True) as store:
+        claims, _documents = load_claims(store, claim_filter)
+    result = balance(filtered_graph(claims, claim_filter))
+    rows = [
+        {
+            "actor_a": t["actors"][0],
+            "actor_b": t["actors"][1],
+            "actor_c": t["actors"][2],
+            "a_b": t["signs"][f"{t['actors'][0]}–{t['actors'][1]}"],
+            "b_c": t["signs"][f"{t['actors'][1]}–{t['actors'][2]}"],
+            "a_c": t["signs"][f"{t['actors'][0]}–{t['actors'][2]}"],
+        }
+        for t in result.unbalanced
+    ]
+    if fmt == "table":
+        share = "n/a" if result.share is None else f"{result.share:.0%}"
+        click.echo(
+            f"{result.positive} positive and {result.negative} negative ties; "
+            f"{result.triads} signed triads, {result.balanced} balanced ({share})"
+        )
+        if not rows:
+            return
+        click.echo("unbalanced triads:")
+    _rows_out(
+        rows, ["actor_a", "actor_b", "actor_c", "a_b", "b_c", "a_c"], fmt, payload=result.to_dict()
+    )
+
+
+@analyze.command(name="disputes")
+@store_option()
+@claim_filter_options(default_modalities=_ALL_MODALITIES)
+@format_option()
+def analyze_disputes(store_uri: str, claim_filter, fmt: str) -> None:
+    """Claims that sources contradict: asserted by one source, negated or hedged by
+    another (a source is who the claim is attributed to, else the article's source).
+
+    Every modality is read unless --modality says otherwise.
+
+    \b
+    Example:
+      kg analyze disputes --format csv
+    """
+    from kg.analyze import disputes, load_claims
+
+    with _open(store_uri, read_only=True) as store:
+        claims, documents = load_claims(store, claim_filter)
+    rows = disputes(claims, documents)
+    if fmt == "table":
+        for row in rows:
+            click.secho(f"{row['subject']} –{row['relation']}→ {row['object']}", bold=True)
+            click.echo(f"  asserted by {row['asserted_by']}: “{row['asserted_evidence']}”")
+            click.echo(
+                f"  {row['disputed_modality']} by {row['disputed_by']}: "
+                f"“{row['disputed_evidence']}”"
+            )
+        click.echo(f"{len(rows)} disputed claims")
+        return
+    columns = [
+        "subject",
+        "relation",
+        "object",
+        "asserted_by",
+        "asserted_evidence",
+        "asserted_document",
+        "disputed_by",
+        "disputed_modality",
+        "disputed_evidence",
+        "disputed_document",
+    ]
+    _rows_out(rows, columns, fmt)
 
 
 @main.command()
