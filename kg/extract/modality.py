@@ -56,7 +56,7 @@ _EMBEDDING = {
 
 # Dependencies by which a clause or noun is the complement of the word above it.
 _COMPLEMENT_DEPS = {"xcomp", "ccomp", "dobj", "pcomp", "csubj", "nsubjpass", "attr", "acl"}
-_COMPLEMENT_PREPS = {"of", "for", "to", "about", "on"}
+_COMPLEMENT_PREPS = {"of", "for", "to", "about"}
 
 # How a reported clause hangs from its reporting verb.
 _REPORTED_DEPS = {"ccomp", "xcomp", "parataxis", "prep", "advcl", "conj", "dep"}
