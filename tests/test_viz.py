@@ -16,9 +16,17 @@ import networkx as nx
 import pytest
 
 from kg.analyze import claims_graph
+from kg.errors import KgError
 from kg.model import Actor, ActorType, Claim, Modality
 from kg.ontology import relation
-from kg.viz import PHYSICS_MAX_NODES, graph_html, write_graph_html
+from kg.viz import (
+    NEGATED_COLOUR,
+    NODE_SIZE_RANGE,
+    PHYSICS_MAX_NODES,
+    ego_graph,
+    graph_html,
+    write_graph_html,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -289,6 +297,77 @@ def test_write_graph_html(tmp_path: Path) -> None:
     assert out.read_text("utf-8") == graph_html(sample_graph(), title="Demo")
 
 
+def test_filter_menu_lists_what_the_graph_holds() -> None:
+    data = payload(graph_html(sample_graph()))
+    filters = data["filters"]
+    relations = {name for name, _text, _count in filters["relation"]}
+    assert relations == {e["relation"] for e in data["edges"]}
+    assert dict((m, n) for m, _t, n in filters["modality"]) == {"asserted": 6, "hedged": 1}
+    kinds = [text for _kind, text, _count in filters["kind"]]
+    assert kinds == ["State", "International organisation", "Non-state group", "Person"]
+    assert all("kind" in n and "name" in n for n in data["nodes"])
+    page = graph_html(sample_graph())
+    assert 'id="kg-search"' in page and 'id="kg-filter-relation"' in page
+
+
+def test_negated_edges_are_dotted_grey_and_filterable_only_when_built_with() -> None:
+    claims = [
+        make_claim(KP, "sendsTroops", RU, Modality.NEGATED),
+        make_claim(NATO, "condemns", RU),
+    ]
+    with_negated = payload(graph_html(claims_graph(claims, modalities=[m.value for m in Modality])))
+    negated = [e for e in with_negated["edges"] if e["modality"] == "negated"]
+    assert len(negated) == 1
+    assert negated[0]["dashes"] == [2, 5]
+    assert negated[0]["color"]["color"] == NEGATED_COLOUR
+    assert "negated" in [m for m, _t, _n in with_negated["filters"]["modality"]]
+    default = payload(graph_html(claims_graph(claims)))
+    assert [m for m, _t, _n in default["filters"]["modality"]] == ["asserted", "hedged"]
+
+
+def test_node_size_follows_centrality_then_pagerank_then_degree() -> None:
+    low, high = NODE_SIZE_RANGE
+    graph = sample_graph()
+    by_degree = {n["id"]: n["size"] for n in payload(graph_html(graph))["nodes"]}
+    assert by_degree["Q159"] == max(by_degree.values())  # Russia has the most claims
+    assert all(low <= size <= high for size in by_degree.values())
+    for node in graph:
+        graph.nodes[node]["pagerank"] = 0.5 if node == "Q7747" else 0.1
+    by_rank = {n["id"]: n["size"] for n in payload(graph_html(graph))["nodes"]}
+    assert by_rank["Q7747"] == high and by_rank["Q159"] < high
+    for node in graph:
+        graph.nodes[node]["centrality"] = 1.0 if node == "Q884" else 0.0
+    by_centrality = {n["id"]: n["size"] for n in payload(graph_html(graph))["nodes"]}
+    assert by_centrality["Q884"] == high and by_centrality["Q7747"] == low
+
+
+def test_ego_graph_by_key_label_alias_and_qid() -> None:
+    graph = sample_graph()
+    graph.nodes["Q7184"]["aliases"] = ["North Atlantic Alliance"]
+    one = ego_graph(graph, "Q7747", 1)  # Putin: visits KP, criticised by KR
+    assert sorted(one) == ["Q423", "Q7747", "Q884"]
+    assert one.graph["ego"] == "Q7747"
+    assert sorted(ego_graph(graph, "vladimir putin", 0)) == ["Q7747"]
+    assert "Q7184" in ego_graph(graph, "north atlantic alliance", 1)
+    two = ego_graph(graph, "Wagner Group", 2)  # Wagner attacks KR, which criticises Putin
+    assert sorted(two) == ["Q18348220", "Q7747", "Q884"]
+    assert two.number_of_edges() == 2
+    data = payload(graph_html(one))
+    assert data["ego"] == "Q7747"
+    assert {n["id"]: n.get("borderWidth") for n in data["nodes"]}["Q7747"] == 4
+    with pytest.raises(KgError, match="no actor 'Atlantis'"):
+        ego_graph(graph, "Atlantis", 1)
+    with pytest.raises(KgError, match="depth"):
+        ego_graph(graph, "Q159", -1)
+
+
+def test_large_graph_layout_is_quick_and_deterministic() -> None:
+    graph = ring(1200)  # above SPRING_LAYOUT_MAX_NODES: the grid force layout
+    first = payload(graph_html(graph))["nodes"]
+    assert len({(n["x"], n["y"]) for n in first}) == 1200
+    assert first == payload(graph_html(graph))["nodes"]
+
+
 # -- browser tests ----------------------------------------------------------------------
 
 
@@ -315,7 +394,7 @@ def browser(chromium: Path) -> Iterator[Any]:
 class OpenPage:
     """A page opened from file:// with every other request aborted and recorded."""
 
-    def __init__(self, browser: Any, path: Path) -> None:
+    def __init__(self, browser: Any, path: Path, timeout: float = 10_000) -> None:
         self.attempted: list[str] = []
         self.errors: list[str] = []
         self.page = browser.new_page(viewport={"width": 900, "height": 600})
@@ -325,7 +404,8 @@ class OpenPage:
         )
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.goto(path.as_uri())
-        self.page.wait_for_function("window.kgReady === true", timeout=10_000)
+        # A function, not an expression string: Playwright evals strings, which the CSP forbids.
+        self.page.wait_for_function("() => window.kgReady === true", timeout=timeout)
 
     def _route(self, route: Any) -> None:
         if route.request.url.startswith("file:"):
@@ -457,3 +537,189 @@ def test_article_text_cannot_run_script(browser: Any, tmp_path: Path) -> None:
         assert opened.errors == []
     finally:
         page.close()
+
+
+def visible_edges(page: Any) -> int:
+    return page.evaluate("window.kgNetwork.body.data.edges.get({filter: e => !e.hidden}).length")
+
+
+def visible_nodes(page: Any) -> list[str]:
+    return sorted(
+        page.evaluate(
+            "window.kgNetwork.body.data.nodes.get({filter: n => !n.hidden}).map(n => n.id)"
+        )
+    )
+
+
+@pytest.mark.browser
+def test_filter_menu_hides_and_shows(browser: Any, tmp_path: Path) -> None:
+    graph = sample_graph()
+    opened = OpenPage(browser, write_graph_html(graph, tmp_path / "graph.html"))
+    try:
+        page = opened.page
+        total = graph.number_of_edges()
+        assert visible_edges(page) == total
+        page.locator('input[data-kg-filter="relation"][value="CRITICIZES"]').uncheck()
+        criticizes = sum(1 for *_e, k in graph.edges(keys=True) if k == "CRITICIZES")
+        assert visible_edges(page) == total - criticizes
+        # Putin keeps his meeting with North Korea, so he stays.
+        assert "Q7747" in visible_nodes(page)
+        page.locator('input[data-kg-filter="modality"][value="hedged"]').uncheck()
+        assert visible_edges(page) == total - criticizes - 1
+        # Wagner's only edge was hedged, South Korea's others were criticism: both went.
+        assert visible_nodes(page) == ["Q159", "Q423", "Q7184", "Q7747"]
+        page.locator('input[data-kg-filter="kind"][value="Person"]').uncheck()
+        assert visible_nodes(page) == ["Q159", "Q423", "Q7184"]
+        assert visible_edges(page) == total - criticizes - 2
+        shown = page.locator("#kg-shown").text_content()
+        assert shown == "Showing 3 of 6 actors, 3 of 7 relations"
+        page.locator("#kg-filter-reset").click()
+        assert visible_edges(page) == total
+        assert len(visible_nodes(page)) == 6
+        assert page.locator('input[data-kg-filter="modality"][value="negated"]').count() == 0
+        assert opened.attempted == []
+        assert opened.errors == []
+    finally:
+        opened.page.close()
+
+
+@pytest.mark.browser
+def test_search_focuses_and_cycles(browser: Any, tmp_path: Path) -> None:
+    opened = OpenPage(browser, write_graph_html(sample_graph(), tmp_path / "graph.html"))
+    try:
+        page = opened.page
+        search = page.locator("#kg-search")
+        search.fill("korea")
+        assert sorted(page.evaluate("window.kgNetwork.getSelectedNodes()")) == ["Q423", "Q884"]
+        assert page.locator("#kg-search-note").text_content() == "1 of 2: North Korea"
+        # The view moves to the match.
+        page.wait_for_function(
+            """() => {
+                const n = window.kgNetwork;
+                const p = n.getPositions(["Q423"]).Q423, v = n.getViewPosition();
+                return Math.hypot(p.x - v.x, p.y - v.y) < 1;
+            }""",
+            timeout=5_000,
+        )
+        search.press("Enter")
+        assert page.evaluate("window.kgFocused") == "Q884"
+        assert page.locator("#kg-search-note").text_content() == "2 of 2: South Korea"
+        search.press("Enter")
+        assert page.evaluate("window.kgFocused") == "Q423"
+        search.fill("atlantis")
+        assert page.locator("#kg-search-note").text_content() == "no actor matches"
+        assert page.evaluate("window.kgNetwork.getSelectedNodes()") == []
+        # A searched actor stays on screen when the filters leave it no edge.
+        page.locator('input[data-kg-filter="modality"][value="hedged"]').uncheck()
+        assert "Q18348220" not in visible_nodes(page)
+        search.fill("wagner")
+        assert "Q18348220" in visible_nodes(page)
+        assert opened.attempted == []
+        assert opened.errors == []
+    finally:
+        opened.page.close()
+
+
+@pytest.mark.browser
+def test_search_and_filters_cannot_run_script(browser: Any, tmp_path: Path) -> None:
+    graph = evil_graph()
+    evil_name = "<img src=x onerror=window.__pwned=1>"
+    graph.nodes["EVIL"]["label"] = evil_name
+    graph.add_node("ODD", label="Odd", type=IMG_XSS, qid='Q1" onclick="window.__pwned=1')
+    graph.add_edge("ODD", "EVIL", key=SCRIPT_XSS, relation=SCRIPT_XSS, modality=IMG_XSS)
+    opened = OpenPage(browser, write_graph_html(graph, tmp_path / "evil.html"))
+    try:
+        page = opened.page
+        page.locator("#kg-search").fill(evil_name)
+        assert page.evaluate("window.kgNetwork.getSelectedNodes()") == ["EVIL"]
+        note = page.locator("#kg-search-note")
+        assert note.text_content() == f"1 of 1: {evil_name}"
+        assert "&lt;img src=x" in note.inner_html()
+        controls = page.locator("#kg-controls").inner_html()
+        assert "<img" not in controls and "<script" not in controls
+        assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in controls
+        page.locator('input[data-kg-filter="kind"]').nth(1).uncheck()  # the odd type
+        page.locator("#kg-search").fill("<script>")
+        assert note.text_content() == "no actor matches"
+        # Clicking the odd actor shows its details; its bad QID gets no link.
+        x, y = opened.dom_position("ODD")
+        page.locator("#kg-filter-reset").click()
+        page.mouse.click(x, y)
+        assert page.locator("#kg-details a").count() == 0
+        assert page.evaluate("document.querySelectorAll('img, iframe, object').length") == 0
+        assert page.evaluate("document.scripts.length") == 3
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert opened.attempted == []
+        assert opened.errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_details_panel_links_wikidata(browser: Any, tmp_path: Path) -> None:
+    opened = OpenPage(browser, write_graph_html(sample_graph(), tmp_path / "graph.html"))
+    try:
+        page = opened.page
+        page.mouse.click(*opened.dom_position("Q159"))
+        link = page.locator("#kg-details a")
+        assert link.get_attribute("href") == "https://www.wikidata.org/wiki/Q159"
+        assert "Russia" in page.locator("#kg-details").text_content()
+        assert opened.attempted == []  # shown, not followed
+    finally:
+        opened.page.close()
+
+
+def random_graph(nodes: int, edges: int) -> nx.MultiDiGraph:
+    import random
+
+    rng = random.Random(7)
+    kinds = ["State", "Person", "NonStateGroup", "InternationalOrganization"]
+    graph = nx.MultiDiGraph(modalities=["asserted", "hedged"])
+    for i in range(nodes):
+        graph.add_node(f"n{i}", label=f"Actor {i}", type=kinds[i % 4], qid=None)
+    labels = ["TRADE", "MEETS", "ATTACKS", "SANCTIONS", "SUPPORTS", "CRITICIZES"]
+    added = 0  # (number_of_edges() walks every node: too slow to call in the loop)
+    while added < edges:
+        u, v, key = rng.randrange(nodes), rng.randrange(nodes), rng.choice(labels)
+        if u != v and not graph.has_edge(f"n{u}", f"n{v}", key):
+            modality = "hedged" if rng.random() < 0.2 else "asserted"
+            graph.add_edge(f"n{u}", f"n{v}", key=key, relation=key, modality=modality, count=1)
+            added += 1
+    return graph
+
+
+@pytest.mark.browser
+def test_five_thousand_nodes_load_within_seconds(browser: Any, tmp_path: Path) -> None:
+    """5,000 actors and 10,000 relations: the page is drawn and usable within seconds.
+
+    The time is from navigation to ``window.kgReady`` (set after vis-network's first
+    drawing); run with ``-s`` to see it, e.g. ``pytest tests/test_viz.py -s -k thousand``.
+    """
+    import time
+
+    started = time.perf_counter()
+    path = write_graph_html(random_graph(5000, 10_000), tmp_path / "big.html")
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    opened = OpenPage(browser, path, timeout=60_000)
+    loaded = time.perf_counter() - started
+    try:
+        page = opened.page
+        assert page.evaluate("window.kgNetwork.body.data.nodes.length") == 5000
+        assert page.evaluate("window.kgNetwork.physics.physicsEnabled") is False
+        started = time.perf_counter()
+        page.locator('input[data-kg-filter="relation"][value="TRADE"]').uncheck()
+        page.locator("#kg-search").fill("Actor 4999")
+        filtered = time.perf_counter() - started
+        assert page.evaluate("window.kgFocused") == "n4999"
+        assert visible_edges(page) < 10_000
+        print(
+            f"\n5,000 nodes / 10,000 edges: page built in {built:.1f} s, loaded and drawn in "
+            f"{loaded:.1f} s (kgReady at {page.evaluate('window.kgReadyMs')} ms), "
+            f"filter + search in {filtered:.2f} s"
+        )
+        assert loaded < 60
+        assert opened.attempted == []
+        assert opened.errors == []
+    finally:
+        opened.page.close()

@@ -450,7 +450,13 @@ def test_stats_json(cli, sample_store):
 
 # --- viz ------------------------------------------------------------------------------
 
-REMOTE_ASSET = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+# A resource the page would load: a remote src/href on a tag that fetches one (a link the
+# reader may click, like a Wikidata page in a tooltip, is not a load).
+REMOTE_ASSET = re.compile(
+    r"""<(?:script|link|img|iframe|embed|object|source|audio|video)\b[^>]*"""
+    r"""(?:src|href|data)\s*=\s*["']?\s*(?:https?:)?//""",
+    re.IGNORECASE,
+)
 
 
 def test_viz_writes_an_offline_page(tmp_path, cli, sample_store):
@@ -545,3 +551,17 @@ def test_jobs_give_the_same_claims_as_one_process(cli, samples_dir):
     assert one.exit_code == 0 and two.exit_code == 0, one.stderr + two.stderr
     assert one.output  # and in the same order: output order follows input order
     assert two.output == one.output
+
+
+def test_viz_ego_draws_one_neighbourhood(tmp_path, cli, sample_store):
+    whole = cli("viz", "--store", sample_store, "-o", tmp_path / "all.html")
+    ego = cli(
+        "viz", "--store", sample_store, "-o", tmp_path / "ego.html",
+        "--ego", "North Korea", "--depth", "1",
+    )  # fmt: skip
+    assert whole.exit_code == 0 and ego.exit_code == 0, whole.stderr + ego.stderr
+    count = re.compile(r"(\d+) actors")
+    assert 1 < int(count.search(ego.output)[1]) < int(count.search(whole.output)[1])
+    unknown = cli("viz", "--store", sample_store, "-o", tmp_path / "x.html", "--ego", "Atlantis")
+    assert unknown.exit_code == 1
+    assert "Atlantis" in unknown.stderr and "Traceback" not in unknown.stderr
