@@ -471,7 +471,14 @@ class DocActors:
     def resolve(self, token: Token, *, lift: bool = True, depth: int = 0) -> list[Actor]:
         """Actors denoted by the phrase headed by ``token``, conjuncts included."""
         found: list[Actor] = []
-        for head in [token, *token.conjuncts]:
+        heads = [token, *token.conjuncts]
+        if token.i in self.by_token:
+            # "Australia, the United States and Britain": a list the parser reads as an
+            # apposition followed by conjuncts.
+            for appos in token.children:
+                if appos.dep_ == "appos" and appos.i in self.by_token:
+                    heads += [appos, *appos.conjuncts]
+        for head in heads:
             for actor in self._resolve_one(head, depth):
                 if lift:
                     lifted = self.lift(actor)

@@ -63,12 +63,32 @@ def _patterns(gaz: Gazetteer) -> list[dict[str, str]]:
 
 @Language.component("kg_paragraphs")
 def paragraph_breaks(doc: Doc) -> Doc:
-    """Start a sentence after every blank line: a headline, a photo caption or a dateline
-    never runs on into the paragraph below it."""
+    """Start a sentence after every blank line, so a headline or a photo caption never runs
+    on into the paragraph below it, and after a dateline ("YEREVAN, March 14 —"), so the
+    parser does not take the city for the subject of the first sentence."""
+    starts = [0]
     for tok in doc[:-1]:
         if (tok.is_space and "\n" in tok.text) or "\n\n" in tok.whitespace_:
             doc[tok.i + 1].is_sent_start = True
+            starts.append(tok.i + 1)
+    for start in starts:
+        _break_after_dateline(doc, start)
     return doc
+
+
+_DATELINE_DASHES = {"—", "–", "--", "-"}
+
+
+def _break_after_dateline(doc: Doc, start: int) -> None:
+    first = doc[start] if start < len(doc) else None
+    if first is None or not (first.is_upper and first.is_alpha and len(first) > 2):
+        return
+    if start + 1 >= len(doc) or doc[start + 1].text not in {",", "("}:
+        return
+    for tok in doc[start + 2 : start + 12]:
+        if tok.text in _DATELINE_DASHES and tok.i + 1 < len(doc):
+            doc[tok.i + 1].is_sent_start = True
+            return
 
 
 @cache

@@ -521,7 +521,8 @@ def _resolve_all(actors: DocActors, tokens: list[Token]) -> list[Actor]:
 
 def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon, actors: DocActors) -> Token | None:
     candidates = _children(tok, "dobj", "nsubjpass", "oprd")  # "called the launch a threat"
-    candidates += _prep_objects(tok, {"with", "of", "as"})  # "provide Russia with weapons"
+    # "provide Russia with weapons", "agreed to a ceasefire", "agreed on a deal"
+    candidates += _prep_objects(tok, {"with", "of", "as", "to", "on"})
     if tok.dep_ in {"acl", "relcl"} and tok.tag_ == "VBN":  # "troops sent by Pyongyang"
         candidates.append(tok.head)
     for cand in candidates:
