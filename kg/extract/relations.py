@@ -714,6 +714,9 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             named += actors.resolve(tok.head)  # "the US and other G-7 nations"
         for child in _children(tok, "appos"):
             named += actors.resolve(child)
+        if tok.dep_ == "nsubj" and tok.head.lemma_.lower() == "be":
+            # "Mercosur's full members are Brazil, Argentina, Uruguay and Paraguay"
+            named += _resolve_all(actors, _children(tok.head, "attr"))
         named += _resolve_all(actors, _prep_objects(tok, {"including", "like", "such"}))
         local = bool(named)
         agents = list(dict.fromkeys(named + agents))
