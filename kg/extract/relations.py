@@ -179,6 +179,8 @@ class Lexicon:
 
     def triggers_for(self, tok: Token) -> list[Trigger]:
         pos = "verb" if tok.pos_ == "VERB" else "noun" if tok.pos_ in {"NOUN", "PROPN"} else ""
+        if pos == "noun" and any(c.dep_ == "nsubj" for c in tok.children):
+            pos = "verb"  # a verb the tagger took for a plural noun: "Kim … poses with Rutte"
         if not pos:
             return []
         lemma = tok.lemma_.lower()
