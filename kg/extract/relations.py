@@ -26,6 +26,9 @@ __all__ = ["Candidate", "Lexicon", "Trigger", "find_candidates", "relation_lexic
 # Verbs that only carry a nominal trigger ("imposed sanctions", "held talks"): the
 # verb's subject is the noun's actor.
 _LIGHT_VERBS = {
+    "withhold",
+    "freeze",
+    "pause",
     "accept",
     "adopt",
     "agree",
@@ -621,9 +624,24 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         # whoever owns the thing criticised or backed.
         for dobj in _children(tok, "dobj"):
             patients += [a for a in actors.owners(dobj) if a not in agents]
+    if not patients and _reciprocal(tok):
+        # "Rwanda and Belgium expelled each other's diplomats": each acts on the other.
+        patients = list(agents)
     if not agents and not patients:
         return None
     return agents, list(dict.fromkeys(patients)), False
+
+
+def _reciprocal(verb: Token) -> bool:
+    """Whether the verb's object is "each other" / "one another" (or theirs)."""
+    for obj in _children(verb, "dobj"):
+        for tok in obj.subtree:
+            if tok.lower_ not in {"other", "another"}:
+                continue
+            before = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
+            if before in {"each", "one"} or any(c.lower_ in {"each", "one"} for c in tok.children):
+                return True
+    return False
 
 
 def _governing_verb(noun: Token) -> Token | None:
