@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 # Confidence of a claim: where its actors come from and how far the trigger reaches.
 _BASE_CONFIDENCE = 0.9
-_PERSON_LIFT_PENALTY = 0.05
 _REPORTED_PENALTY = 0.05
 # Coercive acts whose announcement is a threat.
 _COERCION = frozenset({"SANCTIONS", "ATTACKS"})
