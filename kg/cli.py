@@ -24,16 +24,21 @@ import click
 from kg import api
 from kg.errors import KgError
 from kg.ingest import parse_date
+from kg.model import InputProblem
 from kg.ontology import SCORING_LABELS
 
 if TYPE_CHECKING:  # the analysis stack loads only for the commands that use it
     from kg.analyze import ClaimFilter
+    from kg.store import Store
 
 __all__ = ["main"]
 
 DEFAULT_STORE = "./kg-store"
 DEFAULT_GRAPH = "exports/graph.html"
 EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "xml")
+# Formats of kg.io: graph tools out, claim tables and event datasets in.
+GRAPH_FORMATS = ("graphml", "gexf", "cytoscape", "neo4j", "csv")
+IMPORT_FORMATS = ("csv", "gdelt")
 
 
 class DateType(click.ParamType):
@@ -807,21 +812,32 @@ def analyze_disputes(store_uri: str, claim_filter, fmt: str) -> None:
 @main.command()
 @store_option()
 @click.option(
-    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="trig", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS + GRAPH_FORMATS),
+    default="trig",
+    show_default=True,
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: stdout).",
+    type=click.Path(path_type=Path),
+    help="File to write (default: stdout); a folder for neo4j and csv.",
 )
 def export(store_uri: str, fmt: str, output: Path | None) -> None:
-    """Export the store as RDF (named graphs kept by nq, trig and jsonld).
+    """Export the store: RDF (named graphs kept by nq, trig and jsonld), GraphML and GEXF
+    (Gephi), Cytoscape.js JSON, Neo4j import files, or CSV tables of nodes, edges and
+    claims.
 
     \b
     Example:
       kg export --format nq -o exports/backup.nq
+      kg export --format gexf -o exports/graph.gexf
+      kg export --format neo4j -o exports/neo4j
     """
+    if fmt in GRAPH_FORMATS:
+        _export_graph(store_uri, fmt, output)
+        return
     with _open(store_uri, read_only=True) as store:
         if output is None:
             store.export(sys.stdout.buffer, fmt)
@@ -831,25 +847,52 @@ def export(store_uri: str, fmt: str, output: Path | None) -> None:
             click.echo(f"wrote {output}", err=True)
 
 
+def _export_graph(store_uri: str, fmt: str, output: Path | None) -> None:
+    from kg.io import EXPORTERS
+
+    exporter = EXPORTERS[fmt]
+    if exporter.folder and output is None:
+        raise click.UsageError(f"--format {fmt} writes several files: give a folder with -o")
+    with _open(store_uri, read_only=True) as store:
+        claims = store.claims()
+        documents = store.documents() if exporter.takes_documents else None
+    options = {"documents": documents} if exporter.takes_documents else {}
+    if output is None:
+        exporter.write(claims, sys.stdout.buffer, **options)
+        return
+    (output if exporter.folder else output.parent).mkdir(parents=True, exist_ok=True)
+    exporter.write(claims, output, **options)
+    click.echo(f"wrote {output}", err=True)
+
+
 @main.command(name="import")
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @store_option()
 @click.option(
-    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="Default: from the suffix."
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS + IMPORT_FORMATS),
+    help="Default: from the suffix (RDF formats). csv: kg's claims table; gdelt: GDELT 2.0 "
+    "Event export files.",
 )
 def import_(files: tuple[Path, ...], store_uri: str, fmt: str | None) -> None:
-    """Load RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) into the store.
+    """Load RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML), kg's claims CSV
+    or GDELT 2.0 event exports into the store.
 
     \b
     Example:
       kg import exports/backup.nq --store ./restored-store
+      kg import --format gdelt 20150218230000.export.CSV
     """
     failed = 0
     with _open(store_uri) as store:
         for path in files:
             try:
+                if fmt in IMPORT_FORMATS:
+                    failed += _import_claims(store, path, fmt)
+                    continue
                 count = store.import_file(path, fmt)
             except KgError as err:
                 click.secho(f"error: {err}", fg="red", err=True)
@@ -858,6 +901,29 @@ def import_(files: tuple[Path, ...], store_uri: str, fmt: str | None) -> None:
             click.echo(f"{path}: {count} triples")
     if failed:
         sys.exit(1)
+
+
+def _import_claims(store: Store, path: Path, fmt: str) -> int:
+    """Store each document a claims table or an event export holds; count bad rows."""
+    from kg.io import IMPORTERS, GdeltStats
+
+    stats = GdeltStats() if fmt == "gdelt" else None
+    reader = IMPORTERS[fmt]
+    items = reader(path, stats=stats) if stats is not None else reader(path)
+    documents = claims = problems = 0
+    for item in items:
+        if isinstance(item, InputProblem):
+            click.secho(f"error: {item}", fg="red", err=True)
+            problems += 1
+            continue
+        document, found = item
+        store.replace_document(document, found)
+        documents += 1
+        claims += len(found)
+    click.echo(f"{path}: {documents} documents, {claims} claims")
+    if stats is not None:
+        click.echo(str(stats))
+    return problems
 
 
 @main.command(name="eval")

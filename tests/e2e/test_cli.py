@@ -565,3 +565,48 @@ def test_viz_ego_draws_one_neighbourhood(tmp_path, cli, sample_store):
     unknown = cli("viz", "--store", sample_store, "-o", tmp_path / "x.html", "--ego", "Atlantis")
     assert unknown.exit_code == 1
     assert "Atlantis" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "cytoscape"])
+def test_export_graph_tool_formats(tmp_path, cli, sample_store, fmt):
+    output = tmp_path / f"graph.{fmt}"
+    result = cli("export", "--store", sample_store, "--format", fmt, "-o", output)
+    assert result.exit_code == 0, result.stderr
+    assert output.stat().st_size > 1000
+
+
+def test_export_csv_then_import_gives_the_same_claims(tmp_path, cli, sample_store):
+    folder = tmp_path / "tables"
+    assert cli("export", "--store", sample_store, "--format", "csv", "-o", folder).exit_code == 0
+    assert {p.name for p in folder.iterdir()} >= {"nodes.csv", "edges.csv", "claims.csv"}
+    restored = tmp_path / "restored"
+    result = cli("import", "--format", "csv", folder / "claims.csv", "--store", restored)
+    assert result.exit_code == 0, result.stderr
+
+    def keys(path):
+        with open_store(str(path), read_only=True) as store:
+            return {c.key for c in store.claims()}
+
+    assert keys(restored) == keys(sample_store)
+
+
+def test_export_neo4j_needs_a_folder(cli, sample_store):
+    result = cli("export", "--store", sample_store, "--format", "neo4j")
+    assert result.exit_code == 2
+    assert "folder" in result.stderr
+
+
+def test_import_gdelt_events(tmp_path, cli, repo_root):
+    sample = repo_root.parent / "shared" / "samples" / "gdelt" / "events-sample.export.CSV"
+    if not sample.exists():
+        pytest.skip(f"{sample} is not present")
+    store = tmp_path / "gdelt"
+    result = cli("import", "--format", "gdelt", sample, "--store", store)
+    assert result.exit_code == 0, result.stderr
+    assert "500 GDELT rows" in result.output
+    with open_store(str(store), read_only=True) as opened:
+        assert opened.stats()["claims"] > 50
+    again = cli("import", "--format", "gdelt", sample, "--store", store)
+    assert again.exit_code == 0
+    with open_store(str(store), read_only=True) as opened:
+        assert opened.stats()["claims"] == len(opened.claims())
