@@ -565,9 +565,16 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     agents = _resolve_all(actors, subjects_of(tok))
     patient_tokens: list[Token] = []
     owners: list[Actor] = []
+    objects = _children(tok, "dobj") or [
+        # "supports and finances the group": coordinated verbs share their object
+        o
+        for conj in _children(tok, "conj")
+        if conj.pos_ == "VERB"
+        for o in _children(conj, "dobj")
+    ]
     for slot in trig.patient:
         if slot == "dobj":
-            patient_tokens += [c for c in _children(tok, "dobj") if c is not theme]
+            patient_tokens += [c for c in objects if c is not theme]
             if passive:  # "Iran was hit with fresh sanctions by Britain"
                 patient_tokens += [c for c in _children(tok, "nsubjpass") if c is not theme]
         elif slot == "ccomp":
@@ -622,7 +629,7 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     if not patients and trig.label in _OWNER_TARGETS:
         # "denounced Lai's speech", "condemned the escalation by Russia": the target is
         # whoever owns the thing criticised or backed.
-        for dobj in _children(tok, "dobj"):
+        for dobj in objects:
             patients += [a for a in actors.owners(dobj) if a not in agents]
     if not patients and _reciprocal(tok):
         # "Rwanda and Belgium expelled each other's diplomats": each acts on the other.
