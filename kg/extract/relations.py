@@ -629,8 +629,8 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     if not patients and trig.label in _OWNER_TARGETS:
         # "denounced Lai's speech", "condemned the escalation by Russia": the target is
         # whoever owns the thing criticised or backed.
-        for dobj in objects:
-            patients += [a for a in actors.owners(dobj) if a not in agents]
+        for thing in objects + patient_tokens:
+            patients += [a for a in actors.owners(thing) if a not in agents]
     if not patients and _reciprocal(tok):
         # "Rwanda and Belgium expelled each other's diplomats": each acts on the other.
         patients = list(agents)
