@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -368,26 +369,80 @@ def extract(
     default="table",
     show_default=True,
 )
+@click.option("--saved", metavar="NAME", help="Run a saved query of data/queries (see kg queries).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A saved query's parameter (repeatable); values are bound as RDF terms.",
+)
 @store_option()
-def query(sparql: str | None, query_file: Path | None, fmt: str, store_uri: str) -> None:
+def query(
+    sparql: str | None,
+    query_file: Path | None,
+    saved: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    store_uri: str,
+) -> None:
     """Run a SPARQL query over every graph of the store.
 
     \b
     Example:
       kg query "SELECT ?s ?o WHERE { ?s kg:militaryAid ?o }"
-      kg query --file data/queries/relations-by-label.rq --format csv
+      kg query --file data/queries/military-aid.rq --format csv
+      kg query --saved arms-suppliers-of --param actor="Russia"
 
     The prefixes kg:, kgid:, wd:, prov:, dcterms:, schema:, skos:, rdfs:, rdf:, owl: and
     xsd: are predeclared.
     """
     from kg.query import format_result, run_query
+    from kg.saved import run_saved
 
-    if (sparql is None) == (query_file is None):
-        raise click.UsageError("give a SPARQL query or --file, not both")
-    text = query_file.read_text("utf-8") if query_file else sparql
+    if sum(x is not None for x in (sparql, query_file, saved)) != 1:
+        raise click.UsageError("give one of: a SPARQL query, --file or --saved")
+    if params and saved is None:
+        raise click.UsageError("--param goes with --saved")
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"--param {item!r}: write NAME=VALUE")
+        values[key.strip()] = value
     with _open(store_uri, read_only=True) as store:
-        out = format_result(run_query(store, text), fmt)
+        if saved is not None:
+            result = run_saved(store, saved, values)
+        else:
+            text = query_file.read_text("utf-8") if query_file else sparql
+            result = run_query(store, text)
+        out = format_result(result, fmt)
     click.echo(out, nl=not out.endswith("\n"))
+
+
+@main.command()
+@click.argument("name", required=False)
+def queries(name: str | None) -> None:
+    """List the saved queries of data/queries, or show one with its parameters and text.
+
+    \b
+    Example:
+      kg queries
+      kg queries arms-suppliers-of
+    """
+    from kg.saved import load_saved, saved_queries
+
+    if name is not None:
+        found = load_saved(name)
+        click.echo(f"{found.name}: {found.purpose}")
+        if found.params:
+            click.echo(textwrap.indent(found.usage(), "  "))
+        click.echo(found.text)
+        return
+    for found in saved_queries():
+        click.echo(f"{found.name:<26} {found.purpose}")
+        if found.params:
+            click.echo(textwrap.indent(found.usage(), " " * 27))
 
 
 @main.command()

@@ -610,3 +610,30 @@ def test_import_gdelt_events(tmp_path, cli, repo_root):
     assert again.exit_code == 0
     with open_store(str(store), read_only=True) as opened:
         assert opened.stats()["claims"] == len(opened.claims())
+
+
+def test_saved_queries_are_listed_and_run_with_bound_parameters(cli, sample_store):
+    listing = cli("queries")
+    assert listing.exit_code == 0, listing.stderr
+    assert sum(1 for line in listing.output.splitlines() if not line.startswith(" ")) >= 12
+    result = cli(
+        "query", "--store", sample_store, "--saved", "arms-suppliers-of",
+        "--param", "actor=Russia", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    bindings = json.loads(result.output)["results"]["bindings"]
+    suppliers = {b["supplierLabel"]["value"] for b in bindings}
+    assert "North Korea" in suppliers
+
+
+def test_saved_query_injection_is_refused(cli, sample_store):
+    with open_store(str(sample_store), read_only=True) as store:
+        before = len(store)
+    hostile = cli(
+        "query", "--store", sample_store, "--saved", "arms-suppliers-of",
+        "--param", 'actor="} ; DROP ALL ; #',
+    )  # fmt: skip
+    assert hostile.exit_code == 1
+    assert "Traceback" not in hostile.stderr
+    with open_store(str(sample_store), read_only=True) as store:
+        assert len(store) == before
