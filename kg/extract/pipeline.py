@@ -18,8 +18,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
+from typing import Any
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from kg.extract.actors import DocActors
 from kg.extract.gazetteer import load_gazetteer
@@ -105,10 +106,9 @@ class Extractor:
     def claims_of(self, document: Document, parsed: Doc) -> list[Claim]:
         """Claims from an already parsed document."""
         actors = DocActors(parsed, load_gazetteer(), document.date)
-        self._sentence_numbers = {sent.start: n for n, sent in enumerate(parsed.sents)}
+        numbers = {sent.start: n for n, sent in enumerate(parsed.sents)}
         claims: list[Claim] = []
         for official in actors.officials:
-            sent = parsed[official.sentence_start].sent
             claims.append(
                 Claim(
                     subject=official.person,
@@ -116,17 +116,13 @@ class Extractor:
                     object=official.serves,
                     modality=Modality.ASSERTED if official.current else Modality.NEGATED,
                     document=document.doc_id,
-                    evidence=sent.text.strip(),
-                    sentence=self._sentence_numbers[sent.start],
-                    start=sent.start_char,
-                    end=sent.end_char,
                     confidence=_BASE_CONFIDENCE,
-                    event_date=None,
                     trigger=official.title,
+                    **_evidence(parsed[official.sentence_start].sent, numbers),
                 )
             )
         for cand in find_candidates(actors):
-            claim = self._claim(document, parsed, actors, cand)
+            claim = self._claim(document, numbers, actors, cand)
             threat = _threat_of(claim, cand.trigger)
             if threat is not None:
                 claims.append(threat)
@@ -135,8 +131,9 @@ class Extractor:
             claims.append(claim)
         return merge_claims(claims)
 
-    def _claim(self, document: Document, parsed: Doc, actors: DocActors, cand: Candidate) -> Claim:
-        sent = cand.trigger.sent
+    def _claim(
+        self, document: Document, numbers: dict[int, int], actors: DocActors, cand: Candidate
+    ) -> Claim:
         modality = modality_of(cand.trigger, cand.forced, cand.relation.label, local=cand.local)
         speakers = _speakers(actors, cand)
         speaker = speakers[0] if speakers else None  # a joint statement: the first named
@@ -151,15 +148,22 @@ class Extractor:
             object=cand.object,
             modality=modality,
             document=document.doc_id,
-            evidence=sent.text.strip(),
-            sentence=self._sentence_numbers[sent.start],
-            start=sent.start_char,
-            end=sent.end_char,
             confidence=confidence,
             attributed_to=speaker,
             event_date=_event_date(cand.trigger, document),
             trigger=cand.trigger.text,
+            **_evidence(cand.trigger.sent, numbers),
         )
+
+
+def _evidence(sent: Span, numbers: dict[int, int]) -> dict[str, Any]:
+    """Where a claim is stated: the sentence's text, number and character offsets."""
+    return {
+        "evidence": sent.text.strip(),
+        "sentence": numbers[sent.start],
+        "start": sent.start_char,
+        "end": sent.end_char,
+    }
 
 
 _worker: Extractor | None = None
