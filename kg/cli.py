@@ -981,6 +981,37 @@ def _import_claims(store: Store, path: Path, fmt: str) -> int:
     return problems
 
 
+@main.command()
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@store_option()
+def validate(file: Path | None, store_uri: str) -> None:
+    """Check the store (or an RDF FILE) against the SHACL shapes of ontology/shapes.ttl.
+
+    Prints each violation (node, property, message) and exits 1 if there is any.
+
+    \b
+    Example:
+      kg validate --store ./kg-store
+      kg validate exports/backup.nq
+    """
+    from kg.validate import validate_file, validate_store
+
+    if file is not None:
+        result = validate_file(file)
+    else:
+        with _open(store_uri, read_only=True) as store:
+            result = validate_store(store)
+    for violation in result.violations:
+        click.echo(str(violation))
+    if result.conforms:
+        click.echo("conforms to ontology/shapes.ttl")
+        return
+    click.secho(f"{len(result.violations)} violations", fg="red", err=True)
+    sys.exit(1)
+
+
 @main.command(name="eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--verbose", is_flag=True, help="List each passage's misses and false alarms.")

@@ -637,3 +637,20 @@ def test_saved_query_injection_is_refused(cli, sample_store):
     assert "Traceback" not in hostile.stderr
     with open_store(str(sample_store), read_only=True) as store:
         assert len(store) == before
+
+
+def test_validate_accepts_the_ingested_samples_and_catches_a_broken_claim(
+    tmp_path, cli, sample_store
+):
+    ok = cli("validate", "--store", sample_store)
+    assert ok.exit_code == 0, ok.output + ok.stderr
+    assert "conforms" in ok.output
+    dump = tmp_path / "store.nt"
+    assert cli("export", "--store", sample_store, "--format", "nt", "-o", dump).exit_code == 0
+    lines = dump.read_text("utf-8").splitlines()
+    broken = [line for line in lines if "ontology#confidence>" not in line]
+    assert len(broken) < len(lines)
+    dump.write_text("\n".join(broken) + "\n", "utf-8")
+    bad = cli("validate", dump)
+    assert bad.exit_code == 1
+    assert "confidence" in bad.output
