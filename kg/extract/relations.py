@@ -26,6 +26,7 @@ __all__ = ["Candidate", "Lexicon", "Trigger", "find_candidates", "relation_lexic
 # Verbs that only carry a nominal trigger ("imposed sanctions", "held talks"): the
 # verb's subject is the noun's actor.
 _LIGHT_VERBS = {
+    "emerge",
     "withhold",
     "freeze",
     "pause",
@@ -659,6 +660,9 @@ def _governing_verb(noun: Token) -> Token | None:
         return noun.head
     if noun.dep_ == "pobj" and noun.head.head.pos_ in {"VERB", "AUX"}:
         return noun.head.head
+    if noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN" and noun.head.head is not noun:
+        # "imposed a duty on imports from Canada": the verb of the noun that governs it
+        return _governing_verb(noun.head.head)
     if noun.dep_ == "conj":
         return _governing_verb(noun.head)
     return None
