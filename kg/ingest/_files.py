@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 from kg.ingest._base import Limits, format_limit, format_size
+from kg.ingest._decode import DecodeError, decode_bytes
 from kg.model import InputProblem
 
 __all__ = ["read_whole_file", "suffix_of", "walk_inputs"]
@@ -121,3 +122,19 @@ def _os_reason(err: BaseException) -> str:
     if isinstance(err, OSError) and err.strerror:
         return err.strerror
     return str(err) or type(err).__name__
+
+
+def read_text_file(
+    path: Path, limits: Limits, charset_of: Callable[[bytes], str | None] | None = None
+) -> str | InputProblem:
+    """The file decoded to text, or the problem that stops it: unreadable, empty, too big,
+    binary or undecodable. ``charset_of`` reads an encoding the content declares itself
+    (an HTML ``<meta charset>``)."""
+    data = read_whole_file(path, limits)
+    if isinstance(data, InputProblem):
+        return data
+    declared = charset_of(data) if charset_of is not None else None
+    try:
+        return decode_bytes(data, where=str(path), declared=declared)
+    except DecodeError as err:
+        return InputProblem(str(path), str(err))

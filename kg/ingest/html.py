@@ -13,8 +13,8 @@ import trafilatura
 
 from kg.ingest._base import ReadOptions, make_document
 from kg.ingest._dates import parse_date
-from kg.ingest._decode import DecodeError, decode_bytes, html_declared_charset
-from kg.ingest._files import read_whole_file
+from kg.ingest._decode import html_declared_charset
+from kg.ingest._files import read_text_file
 from kg.model import Document, InputProblem
 
 __all__ = ["read_html"]
@@ -34,14 +34,9 @@ def read_html(path: Path, options: ReadOptions) -> Iterator[Document | InputProb
     >>> from kg.ingest import read_file
     >>> docs = list(read_file(Path("page.html")))  # doctest: +SKIP
     """
-    data = read_whole_file(path, options.limits)
-    if isinstance(data, InputProblem):
-        yield data
-        return
-    try:
-        page = decode_bytes(data, where=str(path), declared=html_declared_charset(data))
-    except DecodeError as err:
-        yield InputProblem(str(path), str(err))
+    page = read_text_file(path, options.limits, html_declared_charset)
+    if isinstance(page, InputProblem):
+        yield page
         return
     if not page.strip():
         yield InputProblem(str(path), "file contains only whitespace")

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.ingest._base import ReadOptions, make_document
-from kg.ingest._decode import DecodeError, decode_bytes
-from kg.ingest._files import read_whole_file
+from kg.ingest._files import read_text_file
 from kg.model import Document, InputProblem
 
 __all__ = ["read_text", "split_title"]
@@ -68,14 +67,9 @@ def read_text(path: Path, options: ReadOptions) -> Iterator[Document | InputProb
     >>> from kg.ingest import read_file
     >>> docs = list(read_file(Path("article.txt")))  # doctest: +SKIP
     """
-    data = read_whole_file(path, options.limits)
-    if isinstance(data, InputProblem):
-        yield data
-        return
-    try:
-        content = decode_bytes(data, where=str(path))
-    except DecodeError as err:
-        yield InputProblem(str(path), str(err))
+    content = read_text_file(path, options.limits)
+    if isinstance(content, InputProblem):
+        yield content
         return
     title, body = split_title(content)
     if title and path.suffix.lower() == ".md":
@@ -89,6 +83,6 @@ def read_text(path: Path, options: ReadOptions) -> Iterator[Document | InputProb
         path=path,
         title=title,
         date=date_from_name(path.name),
-        # read_whole_file has already reported a file of zero bytes.
+        # read_text_file has already reported a file of zero bytes.
         empty_reason="file contains only whitespace",
     )
