@@ -12,6 +12,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from builders import KP, KR, NATO, RU, make_claim
 from click.testing import CliRunner
 
 import kg
@@ -35,43 +36,8 @@ from kg.analyze import (
 )
 from kg.cli import main
 from kg.model import Actor, ActorType, Claim, Document, Modality
-from kg.ontology import relation
 
-KP = Actor("KP", "North Korea", ActorType.STATE, qid="Q423")
-RU = Actor("RU", "Russia", ActorType.STATE, qid="Q159")
-KR = Actor("KR", "South Korea", ActorType.STATE, qid="Q884")
-NATO = Actor("NATO", "NATO", ActorType.ORGANIZATION, qid="Q7184")
 PERSON = Actor("person:kim-yong-bok", "Kim Yong Bok", ActorType.PERSON)
-
-
-def make_claim(
-    subject: Actor,
-    rel: str,
-    obj: Actor,
-    modality: Modality = Modality.ASSERTED,
-    *,
-    document: str = "doc-a",
-    evidence: str | None = None,
-    start: int = 0,
-    attributed_to: Actor | None = None,
-    date: dt.date | None = None,
-    confidence: float = 0.9,
-) -> Claim:
-    evidence = evidence or f"{subject.label} {rel} {obj.label}."
-    return Claim(
-        subject=subject,
-        relation=relation(rel),
-        object=obj,
-        modality=modality,
-        document=document,
-        evidence=evidence,
-        sentence=0,
-        start=start,
-        end=start + len(evidence),
-        confidence=confidence,
-        attributed_to=attributed_to,
-        event_date=date,
-    )
 
 
 def test_nodes_carry_actor_attributes() -> None:

@@ -14,11 +14,12 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from builders import KP, KR, NATO, RU
+from builders import make_claim as _make_claim
 
 from kg.analyze import claims_graph
 from kg.errors import KgError
 from kg.model import Actor, ActorType, Claim, Modality
-from kg.ontology import relation
 from kg.viz import (
     NEGATED_COLOUR,
     NODE_SIZE_RANGE,
@@ -43,39 +44,13 @@ IMG_XSS = '<img src=x onerror="window.__pwned=1">'
 EVIL_EVIDENCE = f"Officials said {SCRIPT_XSS} that \"troops\" & 'arms' </script>{IMG_XSS} moved."
 EVIL_LABEL = f"Evil{IMG_XSS}"
 
-KP = Actor("KP", "North Korea", ActorType.STATE, qid="Q423")
-RU = Actor("RU", "Russia", ActorType.STATE, qid="Q159")
-KR = Actor("KR", "South Korea", ActorType.STATE, qid="Q884")
-NATO = Actor("NATO", "NATO", ActorType.ORGANIZATION, qid="Q7184")
+
+def make_claim(*args: object, **kwargs: object) -> Claim:
+    return _make_claim(*args, confidence=0.8, **kwargs)  # type: ignore[arg-type]
+
+
 WAGNER = Actor("WAGNER", "Wagner Group", ActorType.GROUP, qid="Q18348220")
 PUTIN = Actor("person:vladimir-putin", "Vladimir Putin", ActorType.PERSON, qid="Q7747")
-
-
-def make_claim(
-    subject: Actor,
-    rel: str,
-    obj: Actor,
-    modality: Modality = Modality.ASSERTED,
-    *,
-    evidence: str = "",
-    document: str = "doc-a",
-    start: int = 0,
-    attributed_to: Actor | None = None,
-) -> Claim:
-    evidence = evidence or f"{subject.label} {rel} {obj.label}."
-    return Claim(
-        subject=subject,
-        relation=relation(rel),
-        object=obj,
-        modality=modality,
-        document=document,
-        evidence=evidence,
-        sentence=0,
-        start=start,
-        end=start + len(evidence),
-        confidence=0.8,
-        attributed_to=attributed_to,
-    )
 
 
 def sample_graph() -> nx.MultiDiGraph:
