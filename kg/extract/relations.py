@@ -525,7 +525,7 @@ def _resolve_all(actors: DocActors, tokens: list[Token]) -> list[Actor]:
     return found
 
 
-def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon, actors: DocActors) -> Token | None:
+def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon) -> Token | None:
     candidates = _children(tok, "dobj", "nsubjpass", "oprd")  # "called the launch a threat"
     # "provide Russia with weapons", "agreed to a ceasefire", "agreed on a deal"
     candidates += _prep_objects(tok, {"with", "of", "as", "to", "on"})
@@ -547,7 +547,7 @@ def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon, actors: DocActors)
 def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
     theme = None
     if trig.theme:
-        theme = _theme_token(tok, trig, lexicon, actors)
+        theme = _theme_token(tok, trig, lexicon)
         if theme is None:
             return None
     passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in tok.children)
