@@ -744,6 +744,28 @@ CASES = [
         "Moscow warned Finland of countermeasures after it joined NATO.",
         [(RU, "THREATENS", "Finland", A, None), ("Finland", "MEMBER_OF", "NATO", A, None)],
     ),
+    case(
+        "attrib-report-by-agency",
+        "A 2023 report by the US Treasury Department counted the loans. The report shows "
+        "that China lent $5 billion to Pakistan.",
+        [(CN, "AID", "Pakistan", A, US)],
+    ),
+    case(
+        "attrib-outer-speaker-over-it",
+        "Japan's defence ministry said it had found no evidence that China sold drones to Russia.",
+        [(CN, "MILITARY_AID", RU, N, JP)],
+    ),
+    # ---------------------------------------------------------------- class nouns
+    case(
+        "among-countries-buying",
+        "Turkey, Brazil and Egypt are among the countries buying wheat from Ukraine.",
+        [("Turkey", "TRADE", UA, A, None), ("Brazil", "TRADE", UA, A, None)],
+    ),
+    case(
+        "among-countries-invited",
+        "Chile and Peru were among five countries invited on Monday to join the OECD.",
+        [("Chile", "MEMBER_OF", "OECD", H, None), ("Peru", "MEMBER_OF", "OECD", H, None)],
+    ),
     # ---------------------------------------------------------------- precision
     case(
         "precision-companies-no-relation",

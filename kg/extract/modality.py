@@ -89,10 +89,11 @@ def clause_path(trigger: Token) -> list[Token]:
     path = [trigger]
     tok = trigger
     while tok.head is not tok and tok.dep_ in _EMBEDDING:
+        below = tok
         tok = tok.head
         path.append(tok)
-        if tok.lemma_.lower() in lex.reporting_verbs and tok is not trigger:
-            break
+        if tok.lemma_.lower() in lex.reporting_verbs and below.dep_ in _REPORTED_DEPS:
+            break  # (its plain object is not reported: "found no evidence that…" goes on)
     return path
 
 
@@ -230,13 +231,21 @@ def reporter_of(trigger: Token) -> Token | None:
     """
     lex = modality_lexicon()
     path = clause_path(trigger)
+    vague: Token | None = None
     for below, tok in itertools.pairwise(path):
         # A reporting verb reports a clause ("said that…", "accused X of…"); with a
         # plain object it is an act of its own ("announced a tariff").
         if below.dep_ == "advcl" and _finite_subordinate(below, lex):
             break  # "X warned Y after it joined NATO": the "after" clause is the narrator's
         if _lemma(tok) in lex.reporting_verbs and below.dep_ in _REPORTED_DEPS:
-            return _subject(tok)
+            subject = _subject(tok)
+            if subject is not None and subject.lower_ in {"it", "they"} and vague is None:
+                # "the agency said it had found no evidence that…": the outer speaker
+                vague = subject
+                continue
+            return subject
+    if vague is not None:
+        return vague
     for tok in path:
         found = _according_to(tok)
         if found is not None:

@@ -129,7 +129,7 @@ class Extractor:
                 if threatened(cand.trigger):
                     continue  # "threatened to intervene": only the threat is stated
             claims.append(claim)
-        return merge_claims(claims)
+        return _with_surface_names(merge_claims(claims), actors)
 
     def _claim(
         self, document: Document, numbers: dict[int, int], actors: DocActors, cand: Candidate
@@ -212,7 +212,42 @@ def _speakers(actors: DocActors, cand: Candidate) -> list[Actor]:
     token = reporter_of(cand.trigger)
     if token is None or token.lower_ in {"it", "this", "that"}:
         return []  # "…, it said": a statement or an agency, not an actor we can name
-    return actors.resolve(token)
+    return actors.resolve(token) or _author_of(actors, token)
+
+
+# Documents that speak for whoever wrote them: "the report shows", "the analysis found".
+_REPORT_NOUNS = {
+    "report",
+    "analysis",
+    "study",
+    "assessment",
+    "review",
+    "survey",
+    "estimate",
+    "readout",
+    "statement",
+    "memo",
+    "document",
+    "paper",
+    "briefing",
+}
+
+
+def _author_of(actors: DocActors, token: Token) -> list[Actor]:
+    """The author of a report named as the speaker: its own owner ("the Pentagon's
+    report", "an analysis by the US Energy Information Administration"), else, for "the
+    report", the author of the report the text named last before it."""
+    if token.lemma_.lower() not in _REPORT_NOUNS:
+        return []
+    found = actors.owners(token)
+    if found or not any(c.lower_ in {"the", "this", "that"} for c in token.children):
+        return found
+    for earlier in reversed(token.doc[: token.i]):
+        if earlier.lemma_.lower() in _REPORT_NOUNS and earlier.pos_ == "NOUN":
+            found = actors.owners(earlier)
+            if found:
+                return found
+    return []
 
 
 # How much a way of naming an actor is worth as evidence (gold rule 2 readings are
@@ -253,6 +288,38 @@ def _tree_distance(a: Token, b: Token) -> int:
         if tok.i in depth:
             return depth[tok.i] + n
     return len(above_a) + n
+
+
+def _with_surface_names(claims: list[Claim], actors: DocActors) -> list[Claim]:
+    """Claims whose people also carry the names the text gave them as aliases.
+
+    The gazetteer knows "Shehbaz Sharif"; an article may call him "Muhammad Shehbaz
+    Sharif". Keeping the article's form lets a reader (or a scorer) find him by it.
+    """
+    names: dict[str, list[str]] = {}
+    for mention in actors.mentions:
+        if mention.kind != "person":
+            continue
+        text = actors.doc[mention.start : mention.end].text.strip()
+        known = names.setdefault(mention.actor.key, [])
+        if text != mention.actor.label and text not in mention.actor.aliases and text not in known:
+            known.append(text)
+    if not any(names.values()):
+        return claims
+
+    def named(actor: Actor | None) -> Actor | None:
+        extra = names.get(actor.key) if actor is not None else None
+        return replace(actor, aliases=(*actor.aliases, *extra)) if extra else actor
+
+    return [
+        replace(
+            c,
+            subject=named(c.subject),
+            object=named(c.object),
+            attributed_to=named(c.attributed_to),
+        )
+        for c in claims
+    ]
 
 
 def merge_claims(claims: Iterable[Claim]) -> list[Claim]:

@@ -460,6 +460,7 @@ _CONTROL_PREPS = {"against", "of", "from", "into"}
 def subjects_of(verb: Token) -> list[Token]:
     """The subject of ``verb``, inherited through conjunction, control and relative clauses."""
     seen = 0
+    via_xcomp = False
     while seen < 6:
         seen += 1
         # Reached through "was invited to join", the passive subject is the one who joins.
@@ -473,7 +474,8 @@ def subjects_of(verb: Token) -> list[Token]:
             return agent
         if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head is not verb:
             head = verb.head
-            if verb.dep_ == "xcomp":
+            via_xcomp = verb.dep_ == "xcomp"
+            if via_xcomp:
                 objects = _children(head, "dobj")
                 if objects and head.lemma_.lower() in {
                     "urge",
@@ -502,7 +504,9 @@ def subjects_of(verb: Token) -> list[Token]:
             return [verb.head]  # "Russia, which invaded Ukraine"
         if verb.dep_ == "acl" and verb.tag_ != "VBN" and verb.head is not verb:
             owner = _children(verb.head, "poss")  # "China's efforts to strengthen ties"
-            return owner or [verb.head]  # "countries seeking to join"
+            return owner or _stand_ins(verb.head)  # "countries seeking to join"
+        if verb.dep_ == "acl" and via_xcomp:
+            return _stand_ins(verb.head)  # "six countries invited to join BRICS"
         if verb.dep_ == "acl":
             return []
         if verb.dep_ == "pcomp" and verb.head.head is not verb.head:
@@ -514,6 +518,17 @@ def subjects_of(verb: Token) -> list[Token]:
             continue
         return []
     return []
+
+
+def _stand_ins(noun: Token) -> list[Token]:
+    """Who a class noun stands for: "Spain and India are among the countries receiving
+    oil" — the countries that receive it include Spain and India."""
+    prep = noun.head
+    if noun.dep_ == "pobj" and prep.lower_ == "among" and prep.head is not prep:
+        named = _children(prep.head, "nsubj", "nsubjpass")
+        if named:
+            return named
+    return [noun]
 
 
 def _resolve_all(actors: DocActors, tokens: list[Token]) -> list[Actor]:
