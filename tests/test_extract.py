@@ -755,6 +755,37 @@ CASES = [
         "Japan's defence ministry said it had found no evidence that China sold drones to Russia.",
         [(CN, "MILITARY_AID", RU, N, JP)],
     ),
+    # ---------------------------------------------------------------- allies, partners
+    case(
+        "allied-conjunct-owner",
+        "The raid strained ties between Turkey and its key allies Azerbaijan and Pakistan.",
+        [
+            ("Turkey", "ALLIED_WITH", "Azerbaijan", A, None),
+            ("Turkey", "ALLIED_WITH", "Pakistan", A, None),
+        ],
+        [("Azerbaijan", "ALLIED_WITH", "Pakistan")],
+    ),
+    case(
+        "allied-two-of-closest",
+        "The levy hurts two of France's closest allies, Belgium and Luxembourg.",
+        [
+            ("France", "ALLIED_WITH", "Belgium", A, None),
+            ("France", "ALLIED_WITH", "Luxembourg", A, None),
+        ],
+    ),
+    case(
+        "partners-dash-list",
+        "The EU praised its three Balkan partners — Serbia, Albania and Montenegro — for "
+        "the reforms.",
+        [("European Union", "COOPERATES_WITH", "Serbia", A, None)],
+        [("Serbia", "COOPERATES_WITH", "Albania")],
+    ),
+    case(
+        "precision-trading-partner-not-cooperation",
+        "China is Brazil's largest trading partner.",
+        [],
+        [(ANY, "COOPERATES_WITH", ANY)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -333,7 +333,7 @@ class DocActors:
         if any(t.lower_.strip("-") in self.lexicon.past_markers for t in window):
             return False
         head = self.doc[mention.end - 1]
-        while head.dep_ in {"compound", "appos", "conj"} and head.head is not head:
+        while head.dep_ in {"compound", "appos", "conj"} and head.head != head:
             head = head.head
         return not (
             head.dep_ in {"dobj", "nsubjpass"}

@@ -88,7 +88,7 @@ def clause_path(trigger: Token) -> list[Token]:
     lex = modality_lexicon()
     path = [trigger]
     tok = trigger
-    while tok.head is not tok and tok.dep_ in _EMBEDDING:
+    while tok.head != tok and tok.dep_ in _EMBEDDING:
         below = tok
         tok = tok.head
         path.append(tok)
@@ -208,7 +208,7 @@ def announced(trigger: Token) -> bool:
     for tok in clause_path(trigger):
         if any(c.dep_ == "aux" and c.lower_ in _FUTURE_AUX for c in tok.children):
             return True
-        if tok is not trigger and _forms(tok) & _ANNOUNCING:
+        if tok != trigger and _forms(tok) & _ANNOUNCING:
             return True
     return False
 
@@ -266,7 +266,7 @@ def _subject(verb: Token) -> Token | None:
             return child
         if child.dep_ == "agent":
             return next((g for g in child.children if g.dep_ == "pobj"), None)
-    if verb.dep_ in {"conj", "advcl", "xcomp"} and verb.head is not verb:
+    if verb.dep_ in {"conj", "advcl", "xcomp"} and verb.head != verb:
         # "…, noting that…" / "and said…": the participle shares its head's subject.
         return _subject(verb.head)
     return None

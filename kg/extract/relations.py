@@ -472,7 +472,7 @@ def subjects_of(verb: Token) -> list[Token]:
         agent = [g for c in _children(verb, "agent") for g in _children(c, "pobj")]
         if agent:
             return agent
-        if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head is not verb:
+        if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head != verb:
             head = verb.head
             via_xcomp = verb.dep_ == "xcomp"
             if via_xcomp:
@@ -497,19 +497,19 @@ def subjects_of(verb: Token) -> list[Token]:
                     return objects
             verb = head
             continue
-        if verb.dep_ in {"dobj", "ccomp"} and verb.tag_ == "VBG" and verb.head is not verb:
+        if verb.dep_ in {"dobj", "ccomp"} and verb.tag_ == "VBG" and verb.head != verb:
             verb = verb.head  # "decided to suspend funding X": whoever suspends funds
             continue
-        if verb.dep_ == "relcl" and verb.head is not verb:
+        if verb.dep_ == "relcl" and verb.head != verb:
             return [verb.head]  # "Russia, which invaded Ukraine"
-        if verb.dep_ == "acl" and verb.tag_ != "VBN" and verb.head is not verb:
+        if verb.dep_ == "acl" and verb.tag_ != "VBN" and verb.head != verb:
             owner = _children(verb.head, "poss")  # "China's efforts to strengthen ties"
             return owner or _stand_ins(verb.head)  # "countries seeking to join"
         if verb.dep_ == "acl" and via_xcomp:
             return _stand_ins(verb.head)  # "six countries invited to join BRICS"
         if verb.dep_ == "acl":
             return []
-        if verb.dep_ == "pcomp" and verb.head.head is not verb.head:
+        if verb.dep_ == "pcomp" and verb.head.head != verb.head:
             governor = verb.head.head
             objects = _children(governor, "dobj")
             if objects and governor.pos_ == "VERB" and verb.head.lower_ in _CONTROL_PREPS:
@@ -524,7 +524,7 @@ def _stand_ins(noun: Token) -> list[Token]:
     """Who a class noun stands for: "Spain and India are among the countries receiving
     oil" — the countries that receive it include Spain and India."""
     prep = noun.head
-    if noun.dep_ == "pobj" and prep.lower_ == "among" and prep.head is not prep:
+    if noun.dep_ == "pobj" and prep.lower_ == "among" and prep.head != prep:
         named = _children(prep.head, "nsubj", "nsubjpass")
         if named:
             return named
@@ -590,9 +590,9 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     ]
     for slot in trig.patient:
         if slot == "dobj":
-            patient_tokens += [c for c in objects if c is not theme]
+            patient_tokens += [c for c in objects if c != theme]
             if passive:  # "Iran was hit with fresh sanctions by Britain"
-                patient_tokens += [c for c in _children(tok, "nsubjpass") if c is not theme]
+                patient_tokens += [c for c in _children(tok, "nsubjpass") if c != theme]
         elif slot == "ccomp":
             # "warned that the US will not tolerate Houthi attacks": whoever the warned-of
             # clause is about, as its subject or object (or their owners).
@@ -621,7 +621,7 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         if theme is not None:
             patient_tokens += _prep_objects(theme, preps)
         for dobj in _children(tok, "dobj"):  # "imposed restrictions on", PP on the object
-            if dobj is not theme:
+            if dobj != theme:
                 patient_tokens += _prep_objects(dobj, preps)
     if passive and theme is not None and not agents:
         # "North Korean troops were dispatched to Russia": the troops' state sends them.
@@ -631,7 +631,7 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         if not owners and trig.theme == "blame":
             # "called the deployment a grave threat": the blamed act's author
             for act in _children(tok, "dobj"):
-                if act is not theme:
+                if act != theme:
                     owners += actors.resolve(act) or actors.owners(act)
     if tok.dep_ == "acl" and tok.tag_ == "VBN" and theme is None:
         patient_tokens.append(tok.head)  # "Ukraine, attacked by Russia"
@@ -675,7 +675,7 @@ def _governing_verb(noun: Token) -> Token | None:
         return noun.head
     if noun.dep_ == "pobj" and noun.head.head.pos_ in {"VERB", "AUX"}:
         return noun.head.head
-    if noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN" and noun.head.head is not noun:
+    if noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN" and noun.head.head != noun:
         # "imposed a duty on imports from Canada": the verb of the noun that governs it
         return _governing_verb(noun.head.head)
     if noun.dep_ == "conj":
@@ -683,7 +683,45 @@ def _governing_verb(noun: Token) -> Token | None:
     return None
 
 
+# Nouns that name a relation by standing beside its members: "its allies Japan and South
+# Korea", "their four partners — A, B, C and D".
+_APPOSED_NOUNS = {"ally": "ALLIED_WITH", "partner": "COOPERATES_WITH"}
+
+
+def _apposed_frame(tok: Token, actors: DocActors) -> Frame | None:
+    """"the US and key allies Israel and Qatar", "two of America's closest allies, Japan
+    and South Korea", "NATO's partners — A, B and C": the owner (possessive, modifier, or
+    the conjunct before) is allied with / partners each actor set beside the noun."""
+    if any(c.lemma_.lower() in {"trading", "trade", "business"} for c in tok.children):
+        return None  # "trading partners" trade; that is the TRADE lexicon's business
+    beside: list[Token] = [c for c in tok.children if c.dep_ == "appos"]
+    if actors.mention_at(tok) is None:
+        # "allies, Japan and South Korea": the parser makes the names conjuncts
+        beside += [c for c in tok.children if c.dep_ == "conj" and c.pos_ == "PROPN"]
+    if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ == "NUM":
+        beside += _children(tok.head.head, "appos")  # "two of its allies, Japan and Korea"
+    members: list[Actor] = []
+    for name in (t for b in beside for t in (b, *b.conjuncts) if t != tok):
+        mention = actors.mention_at(name)  # the name itself, not its coordination
+        for actor in [mention.actor] if mention else actors.resolve(name):
+            members += [actor] if actor not in members else []
+    if not members:
+        return None
+    owners: list[Actor] = []
+    for child in tok.children:
+        if child.dep_ in {"poss", "compound", "amod", "nmod"}:
+            owners += actors.resolve(child)
+    if not owners and tok.dep_ == "conj":
+        owners = actors.resolve(tok.head)  # "between the US and key allies Israel, Qatar"
+    owners = [o for o in dict.fromkeys(owners) if o not in members]
+    return (owners, members, True) if owners else None
+
+
 def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
+    if _APPOSED_NOUNS.get(tok.lemma_.lower()) == trig.label:
+        frame = _apposed_frame(tok, actors)
+        if frame is not None or tok.lemma_.lower() == "partner":
+            return frame
     if trig.theme:
         themed = [
             c
