@@ -786,6 +786,17 @@ CASES = [
         [],
         [(ANY, "COOPERATES_WITH", ANY)],
     ),
+    case(
+        "member-known-as",
+        "Brazil, Russia, India and China — known as the BRICS — met in Kazan.",
+        [("Brazil", "MEMBER_OF", "BRICS", A, None), ("India", "MEMBER_OF", "BRICS", A, None)],
+    ),
+    case(
+        "member-their-partnership-known-as",
+        "Australia, Japan, India and the United States met in Tokyo. Their partnership is "
+        "known as the Quad.",
+        [(JP, "MEMBER_OF", "Quad", A, None), (JP, "COOPERATES_WITH", "India", A, None)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -317,7 +317,37 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
             found.extend(pairs)
             done.add(label)
             themed = themed or trig.theme is not None
+        found += _named_group(tok, actors)
     return found
+
+
+_NAMING_VERBS = {"know", "call", "dub", "name", "brand", "nickname"}
+
+
+def _named_group(tok: Token, actors: DocActors) -> list[Candidate]:
+    """Members of a group the text names: "South Korea, Japan, Australia and New Zealand,
+    known as the IP4"; "their partnership is known as AUKUS" (the partners are members)."""
+    if tok.lemma_.lower() not in _NAMING_VERBS or tok.tag_ != "VBN":
+        return []
+    groups = [
+        a
+        for a in _resolve_all(actors, _prep_objects(tok, {"as"}) + _children(tok, "oprd"))
+        if a.type == ActorType.ORGANIZATION
+    ]
+    if not groups:
+        return []
+    if tok.dep_ == "acl":
+        named = [tok.head, *tok.head.conjuncts]
+    else:  # "their partnership is known as…": whoever the partnership belongs to
+        named = [o for s in _children(tok, "nsubjpass") for o in _children(s, "poss")]
+    members: list[Actor] = []
+    for name in named:
+        mention = actors.mention_at(name)
+        for actor in [mention.actor] if mention else actors.resolve(name):
+            if actor not in members and actor not in groups and actor.type != ActorType.PERSON:
+                members.append(actor)
+    rel = relation("memberOf")
+    return [Candidate(m, rel, g, tok, None, True) for m in members for g in groups]
 
 
 def _joint(tok: Token, trig: Trigger) -> bool:
@@ -388,11 +418,18 @@ def _plural_object(tok: Token) -> bool:
 
 
 def _fill(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
-    if trig.context and not _has_context(tok, trig.context):
+    if trig.context and not _has_context(tok, trig.context) and not _shared(tok, actors):
         return None
     if trig.pos == "verb":
         return _fill_verb(trig, tok, actors, lexicon)
     return _fill_noun(trig, tok, actors, lexicon)
+
+
+def _shared(tok: Token, actors: DocActors) -> bool:
+    """Whether a relational noun belongs to several actors at once ("their partnership"
+    after "the US, Britain and Australia…"): then it needs no further context."""
+    owners = [a for c in _children(tok, "poss") for a in actors.resolve(c)]
+    return tok.pos_ == "NOUN" and len(set(owners)) >= 2
 
 
 def _has_context(tok: Token, words: frozenset[str]) -> bool:
@@ -689,7 +726,7 @@ _APPOSED_NOUNS = {"ally": "ALLIED_WITH", "partner": "COOPERATES_WITH"}
 
 
 def _apposed_frame(tok: Token, actors: DocActors) -> Frame | None:
-    """"the US and key allies Israel and Qatar", "two of America's closest allies, Japan
+    """ "the US and key allies Israel and Qatar", "two of America's closest allies, Japan
     and South Korea", "NATO's partners — A, B and C": the owner (possessive, modifier, or
     the conjunct before) is allied with / partners each actor set beside the noun."""
     if any(c.lemma_.lower() in {"trading", "trade", "business"} for c in tok.children):
