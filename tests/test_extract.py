@@ -797,6 +797,19 @@ CASES = [
         "known as the Quad.",
         [(JP, "MEMBER_OF", "Quad", A, None), (JP, "COOPERATES_WITH", "India", A, None)],
     ),
+    case(
+        "military-aid-amount-is-its-content",
+        "Germany approved billions in military aid for Ukraine.",
+        [("Germany", "MILITARY_AID", UA, A, None)],
+        [("Germany", "AID", UA)],
+    ),
+    case(
+        "judged-for-doing",
+        "The EU sanctioned Iran for selling drones to Russia. Japan praised Seoul for "
+        "sending aid to Kyiv.",
+        [("Iran", "MILITARY_AID", RU, A, None), (KR, "AID", UA, A, None)],
+        [(EU, "MILITARY_AID", RU), (JP, "AID", UA)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

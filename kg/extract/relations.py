@@ -173,6 +173,7 @@ class Trigger:
     named_modifier: bool
     owner_patient: bool
     needs_patient: bool
+    excludes: frozenset[str] = frozenset()  # labels of the bare head word this phrase replaces
 
 
 @dataclass
@@ -251,6 +252,7 @@ def relation_lexicon() -> Lexicon:
                     named_modifier=bool(entry.get("named_modifier")),
                     owner_patient=bool(entry.get("owner_patient")),
                     needs_patient=bool(entry.get("needs_patient")),
+                    excludes=frozenset(entry.get("excludes", ()) if len(words) > 1 else ()),
                 )
             )
     for triggers in by_head.values():
@@ -288,9 +290,12 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
         # with sanctions") rules out the readings that need none ("hit" as an attack).
         done: set[str] = set()
         themed = False
-        for trig in lexicon.triggers_for(tok):
+        triggers = lexicon.triggers_for(tok)
+        # "military aid" is read as a phrase, never also as a bare "aid"
+        excluded = {x for t in triggers for x in t.excludes}
+        for trig in triggers:
             label = trig.label
-            if label in done or themed:
+            if label in done or themed or (label in excluded and not trig.excludes):
                 continue  # a theme picks one reading of the word: send troops OR send aid
             frame = _fill(trig, tok, actors, lexicon)
             if frame is None:
@@ -494,6 +499,44 @@ _HOSTING = {"host", "organise", "organize", "chair", "convene", "sponsor"}
 _CONTROL_PREPS = {"against", "of", "from", "into"}
 
 
+# Verbs that judge, reward or punish someone "for" what they did.
+_JUDGING_VERBS = {
+    "praise",
+    "thank",
+    "commend",
+    "applaud",
+    "hail",
+    "congratulate",
+    "reward",
+    "laud",
+    "criticize",
+    "criticise",
+    "condemn",
+    "blame",
+    "fault",
+    "rebuke",
+    "slam",
+    "castigate",
+    "denounce",
+    "scold",
+    "sanction",
+    "punish",
+    "penalize",
+    "penalise",
+    "fine",
+    "target",
+    "raise",
+    "impose",
+    "hit",
+    "slap",
+    "levy",
+    "sue",
+    "attack",
+    "threaten",
+    "warn",
+}
+
+
 def subjects_of(verb: Token) -> list[Token]:
     """The subject of ``verb``, inherited through conjunction, control and relative clauses."""
     seen = 0
@@ -551,6 +594,11 @@ def subjects_of(verb: Token) -> list[Token]:
             objects = _children(governor, "dobj")
             if objects and governor.pos_ == "VERB" and verb.head.lower_ in _CONTROL_PREPS:
                 return objects  # "warned China against attacking Taiwan"
+            if verb.head.lower_ == "for" and governor.lemma_.lower() in _JUDGING_VERBS:
+                # "praised Seoul for sending aid", "raised tariffs on India for buying oil":
+                # the one judged did it.
+                targets = [t for o in objects for t in _prep_objects(o, {"on", "against"})]
+                return targets or objects
             verb = governor
             continue
         return []
@@ -585,12 +633,17 @@ def _theme_token(tok: Token, trig: Trigger, lexicon: Lexicon) -> Token | None:
         candidates.append(tok.head)
     for cand in candidates:
         for noun in [cand, *cand.conjuncts]:
-            if lexicon.theme_of(noun) == trig.theme:
-                return noun
             # "sent thousands of troops", "billions in military aid" (but not "weapons in
             # support of…": only an amount takes its content from "in")
             amount = noun.ent_type_ in {"MONEY", "CARDINAL", "QUANTITY"}
-            for obj in _prep_objects(noun, {"of", "in"} if amount else {"of"}):
+            contents = [
+                obj
+                for obj in _prep_objects(noun, {"of", "in"} if amount else {"of"})
+                if lexicon.theme_of(obj) is not None
+            ]
+            if lexicon.theme_of(noun) == trig.theme and not (amount and contents):
+                return noun  # (an amount of something is that something, not money)
+            for obj in contents:
                 if lexicon.theme_of(obj) == trig.theme:
                     return obj
     return None
