@@ -810,6 +810,17 @@ CASES = [
         [("Iran", "MILITARY_AID", RU, A, None), (KR, "AID", UA, A, None)],
         [(EU, "MILITARY_AID", RU), (JP, "AID", UA)],
     ),
+    case(
+        "meets-photo-caption-positions",
+        "Polish Foreign Minister Radek Sikorski, left, poses with EU foreign policy chief "
+        "Kaja Kallas, center, and the foreign ministers of Latvia and Estonia at a meeting "
+        "of the EU in Brussels.",
+        [
+            ("Poland", "MEETS", EU, A, None),
+            ("Poland", "MEETS", "Latvia", A, None),
+            ("Latvia", "MEETS", "Estonia", A, None),
+        ],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -472,6 +472,11 @@ class DocActors:
         """Actors denoted by the phrase headed by ``token``, conjuncts included."""
         found: list[Actor] = []
         heads = [token, *token.conjuncts]
+        for position in token.children:
+            if position.dep_ == "appos" and position.lower_ in _CAPTION_POSITIONS:
+                # "poses with Rutte, center, and the ministers of A and B": the parser hangs
+                # the rest of the list on the photo position
+                heads += [c for c in position.conjuncts if c != token]
         if token.i in self.by_token:
             # "Australia, the United States and Britain": a list the parser reads as an
             # apposition followed by conjuncts.
@@ -725,6 +730,10 @@ class DocActors:
                 if len(found) == count:
                     break
         return found if len(found) == count else []
+
+
+# Where a person stands in a photo caption: "X, left, poses with Y, center, and Z".
+_CAPTION_POSITIONS = {"left", "right", "center", "centre", "front", "back", "top", "bottom"}
 
 
 def _dateline(ent: Span) -> bool:

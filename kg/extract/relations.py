@@ -725,6 +725,8 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
                     owners += actors.resolve(act) or actors.owners(act)
     if tok.dep_ == "acl" and tok.tag_ == "VBN" and theme is None:
         patient_tokens.append(tok.head)  # "Ukraine, attacked by Russia"
+    if tok.lemma_.lower() == "pose":
+        patient_tokens += _caption_companions(tok)
     patients = [a for a in _resolve_all(actors, patient_tokens) + owners if a not in agents]
     places = [d for d in _children(tok, "dobj") if d.lemma_.lower() in PLACE_NOUNS]
     if not patients and trig.label == "ATTACKS" and places:
@@ -743,6 +745,18 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     if not agents and not patients:
         return None
     return agents, list(dict.fromkeys(patients)), False
+
+
+def _caption_companions(verb: Token) -> list[Token]:
+    """Everyone named after "poses with" up to where the caption says where ("at the
+    meeting…"): captions list people with photo positions that defeat the parser."""
+    found = []
+    for word in verb.doc[verb.i + 1 : verb.sent.end]:
+        if word.lower_ in {"at", "during", "before", "after", "ahead", "in"} and found:
+            break
+        if word.ent_type_.startswith("KG_"):
+            found.append(word)
+    return found
 
 
 def _reciprocal(verb: Token) -> bool:
