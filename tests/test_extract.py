@@ -821,6 +821,31 @@ CASES = [
             ("Latvia", "MEETS", "Estonia", A, None),
         ],
     ),
+    case(
+        "collective-three-countries-listed",
+        "Chile, Peru and Colombia signed a fisheries accord in Lima. Spain praised the deal, "
+        "and Brazil later urged the three countries to open it to others.",
+        [("Brazil", "CRITICIZES", "Peru", A, None), ("Brazil", "CRITICIZES", "Colombia", A, None)],
+        [("Brazil", "CRITICIZES", "Spain")],
+    ),
+    case(
+        "sanctions-suspended-states",
+        "The African Union said on Friday that it had suspended Gabon and Niger after the coups.",
+        [("African Union", "SANCTIONS", "Gabon", A, ANY)],
+    ),
+    case(
+        "precision-suspend-funding-is-not-sanction",
+        "Canada said it would suspend funding UNRWA.",
+        [],
+        [("Canada", "SANCTIONS", ANY)],
+    ),
+    case(
+        "pronoun-skips-name-modifying-a-thing",
+        "ECOWAS met in Abuja. A statement read on Ghana state radio said it would lift the "
+        "sanctions on Mali.",
+        [("ECOWAS", "SANCTIONS", "Mali", ANY, ANY)],
+        [("Ghana", "SANCTIONS", "Mali")],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -655,11 +655,24 @@ class DocActors:
         for mention in reversed(self.mentions):
             if mention.start >= tok.i or mention.start < earliest:
                 continue
+            if self._modifies_thing(mention):
+                continue  # "Niger national television" names a channel, not an antecedent
             if mention.actor.type in want and (
                 mention.kind != "demonym" or ActorType.PERSON not in want
             ):
                 return [mention.actor]
         return []
+
+    def _modifies_thing(self, mention: Mention) -> bool:
+        """Whether a name only modifies a noun that is no actor ("Niger national
+        television"); demonyms and people keep their place ("Russian oil… its war")."""
+        root = self.doc[mention.start : mention.end].root
+        if mention.kind == "capital" and root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS:
+            return True  # "met in Abuja": the city, not Nigeria
+        if mention.kind in {"demonym", "person"} or root.dep_ not in {"compound", "nmod"}:
+            return False
+        head = root.head
+        return head.lemma_.lower() not in self.lexicon.agent_nouns and head.i not in self.by_token
 
     def _speaker_of_sentence(self, tok: Token) -> list[Actor]:
         """ "We cooperate with Russia," he stressed: "we" is the speaker's side."""
@@ -689,6 +702,27 @@ class DocActors:
                     return found
         return []
 
+    def _listed(self, tok: Token, count: int, wanted: set[ActorType]) -> list[Actor]:
+        """The latest list of exactly ``count`` actors before ``tok`` ("Niger, Mali and
+        Burkina Faso … the three countries"), within the paragraph's last few sentences."""
+        earliest = max(0, tok.sent.start - 200)
+        for mention in reversed(self.mentions):
+            if mention.start >= tok.i or mention.start < earliest:
+                continue
+            head = self.doc[mention.start : mention.end].root
+            if head.dep_ == "conj":
+                continue  # start from the list's first item
+            items = [head, *head.conjuncts]
+            items += [t for c in head.children if c.dep_ == "appos" for t in (c, *c.conjuncts)]
+            actors: list[Actor] = []
+            for item in items:
+                found = self.by_token.get(item.i)
+                if found is not None and found.actor not in actors:
+                    actors.append(found.actor)
+            if len(actors) == count and all(a.type in wanted for a in actors):
+                return actors
+        return []
+
     def _the_north_south(self, low: str) -> list[Actor]:
         keys = {m.actor.key for m in self.mentions}
         if {"KP", "KR"} & keys:
@@ -714,6 +748,10 @@ class DocActors:
         count = next((_NUMBERS[c.lower_] for c in tok.children if c.lower_ in _NUMBERS), 1)
         if tok.tag_ in {"NNS", "NNPS"} and count == 1:
             return []
+        if count > 2:  # (a pair is more often the latest two named than a listed pair)
+            listed = self._listed(tok, count, wanted)
+            if listed:
+                return listed
         found: list[Actor] = []
         for mention in reversed(self.mentions):
             if mention.start >= tok.i:
@@ -731,6 +769,9 @@ class DocActors:
                     break
         return found if len(found) == count else []
 
+
+# Prepositions after which a capital is a place ("talks in Abuja"), not its government.
+_PLACE_PREPS = {"in", "at", "near", "outside", "around"}
 
 # Where a person stands in a photo caption: "X, left, poses with Y, center, and Z".
 _CAPTION_POSITIONS = {"left", "right", "center", "centre", "front", "back", "top", "bottom"}

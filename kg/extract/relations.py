@@ -678,6 +678,10 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         if conj.pos_ == "VERB"
         for o in _children(conj, "dobj")
     ]
+    if trig.relation == "imposesSanctions" and trig.theme is None:
+        # "suspend funding UNRWA" (a gerund the parser made a compound) suspends the
+        # funding, not the agency
+        objects = [o for o in objects if not any(lexicon.theme_of(c) for c in o.children)]
     for slot in trig.patient:
         if slot == "dobj":
             patient_tokens += [c for c in objects if c != theme]
