@@ -846,6 +846,18 @@ CASES = [
         [("ECOWAS", "SANCTIONS", "Mali", ANY, ANY)],
         [("Ghana", "SANCTIONS", "Mali")],
     ),
+    case(
+        "pronouns-they-and-it-after-collectives",
+        "The decision by the three states, Niger, Mali and Chad, hurt ECOWAS. Instead, they "
+        "hardened their rhetoric against the bloc and accused it of serving foreign powers.",
+        [("Chad", "CRITICIZES", "ECOWAS", A, None), ("Mali", "CRITICIZES", "ECOWAS", A, None)],
+    ),
+    case(
+        "precision-they-not-a-place",
+        "Farmers' unions in France and Poland said they would protest against the deal.",
+        [],
+        [("France", ANY, "Poland")],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -652,16 +652,27 @@ class DocActors:
         earliest = tok.sent.start
         if tok.sent.start > 0:
             earliest = self.doc[tok.sent.start - 1].sent.start
+        # "…against the bloc and accused it": a collective named after the last name
+        collective = None
+        if ActorType.PERSON not in want:
+            for cand in reversed(self.doc[earliest : tok.i]):
+                if cand.pos_ == "NOUN" and cand.tag_ == "NN":
+                    found = self._collective(cand)
+                    if len(found) == 1:
+                        collective = (cand.i, found)
+                        break
         for mention in reversed(self.mentions):
             if mention.start >= tok.i or mention.start < earliest:
                 continue
+            if collective is not None and collective[0] > mention.start:
+                return collective[1]
             if self._modifies_thing(mention):
                 continue  # "Niger national television" names a channel, not an antecedent
             if mention.actor.type in want and (
                 mention.kind != "demonym" or ActorType.PERSON not in want
             ):
                 return [mention.actor]
-        return []
+        return collective[1] if collective is not None else []
 
     def _modifies_thing(self, mention: Mention) -> bool:
         """Whether a name only modifies a noun that is no actor ("Niger national
@@ -699,6 +710,17 @@ class DocActors:
                 found = [a for a in self.resolve(cand) if a.type != ActorType.PERSON]
                 # several actors, or one named in the plural ("the Houthis", "Russian forces")
                 if len(found) > 1 or (found and cand.tag_ in {"NNS", "NNPS"}):
+                    return found
+        # No subject names several: the latest phrase elsewhere that does ("the decision
+        # by the three countries … they have hardened their rhetoric").
+        for sent in sents:
+            for cand in reversed(list(sent)):
+                if cand.i >= tok.i or cand.pos_ not in {"NOUN", "PROPN"} or cand.dep_ == "conj":
+                    continue
+                if cand.dep_ == "pobj" and cand.head.lower_ in _PLACE_PREPS:
+                    continue  # "unions in France and Poland said they…": not the states
+                found = [a for a in self.resolve(cand) if a.type != ActorType.PERSON]
+                if len(found) > 1:
                     return found
         return []
 
