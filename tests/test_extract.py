@@ -858,6 +858,17 @@ CASES = [
         [],
         [("France", ANY, "Poland")],
     ),
+    case(
+        "hyphenated-pair-on-relational-noun",
+        "The India-Pakistan talks resumed. Analysts watched the China-Russia partnership.",
+        [("India", "MEETS", "Pakistan", A, None), (CN, "COOPERATES_WITH", RU, A, None)],
+    ),
+    case(
+        "modality-standing-relation-presupposed",
+        "Japan and India are pushing to deepen their partnership. Seoul may send aid to "
+        "Kyiv to counter Russia's invasion of Ukraine.",
+        [("India", "COOPERATES_WITH", JP, A, None), (RU, "ATTACKS", UA, A, None)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

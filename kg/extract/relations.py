@@ -430,10 +430,30 @@ def _fill(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Fra
     return _fill_noun(trig, tok, actors, lexicon)
 
 
+# Relations that are standing states of affairs or events, presupposed when named as
+# someone's (not commitments, memberships or deals, which a possessive can still plan).
+_STANDING_LABELS = {"AT_WAR_WITH", "ATTACKS", "COOPERATES_WITH", "ALLIED_WITH", "TRADE"}
+
+
+def _hyphenated(tok: Token) -> list[Token]:
+    """A modifier with the names hyphened onto it: "China-Russia" → [Russia, China]."""
+    parts = [tok]
+    for child in tok.children:
+        between = tok.doc[child.i + 1 : tok.i]
+        if child.dep_ in {"compound", "nmod", "amod"} and any(
+            t.text in {"-", "–"} for t in between
+        ):
+            parts += _hyphenated(child)
+    return parts
+
+
 def _shared(tok: Token, actors: DocActors) -> bool:
     """Whether a relational noun belongs to several actors at once ("their partnership"
     after "the US, Britain and Australia…"): then it needs no further context."""
     owners = [a for c in _children(tok, "poss") for a in actors.resolve(c)]
+    for child in _children(tok, "compound", "nmod"):  # "the China-Russia partnership"
+        owners += [a for part in _hyphenated(child)[1:] for a in actors.resolve(part)]
+        owners += actors.resolve(child) if len(_hyphenated(child)) > 1 else []
     return tok.pos_ == "NOUN" and len(set(owners)) >= 2
 
 
@@ -845,7 +865,8 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         ):
             continue
         if child.dep_ in {"poss", "compound", "amod", "nmod"}:
-            modifier_actors += [a for a in actors.resolve(child) if a not in modifier_actors]
+            for part in _hyphenated(child):  # "the China-Russia coalition"
+                modifier_actors += [a for a in actors.resolve(part) if a not in modifier_actors]
     if trig.named_modifier and not modifier_actors:
         return None
     preps = set(trig.patient)
@@ -935,4 +956,9 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         agents, patients = patients, []
     if not patients and len(agents) < 2:
         return None
+    if trig.label in _STANDING_LABELS and modifier_actors and not trig.modifier_is_patient:
+        # "Russia's war in Ukraine", "their partnership", "the China-Russia coalition": a
+        # state of affairs named as someone's is taken as given, whatever is said of it
+        # ("pushing to bolster their partnership" — the partnership exists).
+        local = local or not any(c.lower_ in {"a", "an", "any"} for c in tok.children)
     return agents, patients, local
