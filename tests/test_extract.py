@@ -869,6 +869,25 @@ CASES = [
         "Kyiv to counter Russia's invasion of Ukraine.",
         [("India", "COOPERATES_WITH", JP, A, None), (RU, "ATTACKS", UA, A, None)],
     ),
+    case(
+        "sanctions-in-response-to-act",
+        "The EU adopted new sanctions in response to Russia's invasion of Ukraine. Britain "
+        "imposed fresh sanctions over Iran's nuclear programme.",
+        [(EU, "SANCTIONS", RU, A, None), (UK, "SANCTIONS", "Iran", A, None)],
+    ),
+    case(
+        "sanctions-retaliation-targets-earlier-or-later-punisher",
+        "Canada and Mexico hit back with tariffs. The US had imposed tariffs on Canada and "
+        "Mexico on Monday, and Japan said it would not respond.",
+        [("Canada", "SANCTIONS", US, A, None), ("Mexico", "SANCTIONS", US, A, None)],
+        [("Japan", "SANCTIONS", ANY)],
+    ),
+    case(
+        "meets-gerund-taken-for-noun",
+        "Relations thawed, with President Joe Biden and President Xi Jinping meeting in "
+        "California last year.",
+        [(US, "MEETS", CN, A, None)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -282,6 +282,8 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
     found: list[Candidate] = []
     last_meeting: list[Actor] = []  # who took part in the meeting the text spoke of last
     authors: dict[str, list[Actor]] = {}  # trigger lemma → who did it, last time named
+    punishers: dict[Actor, list[Actor]] = defaultdict(list)  # who sanctioned whom
+    retaliations: list[tuple[Trigger, Token, list[Actor], bool]] = []
     for tok in actors.doc:
         mention = actors.mention_at(tok)
         if mention is not None and mention.kind == "name":
@@ -310,7 +312,16 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
                     if any(c.lower_ in {"the", "these", "this"} for c in act.children):
                         done_by = authors.get(act.lemma_.lower(), [])
                         patients = [a for a in done_by if a not in agents]
+            if not patients and agents and label in _RESPONSE_LABELS:
+                patients = _responded_to(tok, actors, agents)
+                if not patients and _retaliates(tok):
+                    retaliations.append((trig, tok, agents, local))
             pairs = _pairs(trig, tok, agents, patients, local)
+            if label == "SANCTIONS":
+                for c in pairs:
+                    punishers[c.object] += (
+                        [c.subject] if c.subject not in punishers[c.object] else []
+                    )
             if pairs:
                 authors[tok.lemma_.lower()] = list(
                     dict.fromkeys(c.subject for c in pairs)
@@ -323,10 +334,60 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
             done.add(label)
             themed = themed or trig.theme is not None
         found += _named_group(tok, actors)
+    for trig, tok, agents, local in retaliations:
+        # "Canada and Mexico hit back with tariffs": at whoever the text says sanctioned
+        # them, before or after (a headline comes first)
+        targets = [p for a in agents for p in punishers.get(a, []) if p not in agents]
+        found += _pairs(trig, tok, agents, list(dict.fromkeys(targets)), local)
     return found
 
 
 _NAMING_VERBS = {"know", "call", "dub", "name", "brand", "nickname"}
+
+# Acts aimed at someone that the text may leave untargeted because it says what they
+# answer: "sanctions in response to Russia's invasion", "hit back with tariffs".
+_RESPONSE_LABELS = {"SANCTIONS", "CRITICIZES", "THREATENS"}
+_RETALIATION_WORDS = {
+    "back",
+    "retaliate",
+    "retaliatory",
+    "retaliation",
+    "reciprocal",
+    "countermeasure",
+    "counter",
+    "tit-for-tat",
+    "reprisal",
+    "response",
+}
+
+
+def _response_places(tok: Token) -> list[Token]:
+    places = [tok, *_children(tok, "dobj")]
+    if tok.dep_ in {"dobj", "pobj"}:
+        places.append(tok.head if tok.dep_ == "dobj" else tok.head.head)
+    return places
+
+
+def _retaliates(tok: Token) -> bool:
+    """Whether the act is retaliation: "hit back with tariffs", "retaliatory measures"."""
+    places = _response_places(tok)
+    return bool({t.lemma_.lower() for p in places for t in (p, *p.children)} & _RETALIATION_WORDS)
+
+
+def _responded_to(tok: Token, actors: DocActors, agents: list[Actor]) -> list[Actor]:
+    """Whom an untargeted sanction, criticism or threat answers: the author of the act it
+    responds to ("in response to / over Russia's invasion")."""
+    places = _response_places(tok)
+    acts: list[Token] = []
+    for place in places:
+        acts += _prep_objects(place, {"over"})  # ("for" is as often the beneficiary)
+        for response in _prep_objects(place, {"in"}):
+            if response.lemma_.lower() in {"response", "retaliation", "reaction", "reply"}:
+                acts += _prep_objects(response, {"to", "for"})
+    found = [
+        a for act in acts for a in actors.resolve(act) or actors.owners(act) if a not in agents
+    ]
+    return list(dict.fromkeys(found))
 
 
 def _named_group(tok: Token, actors: DocActors) -> list[Candidate]:
@@ -869,6 +930,12 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
                 modifier_actors += [a for a in actors.resolve(part) if a not in modifier_actors]
     if trig.named_modifier and not modifier_actors:
         return None
+    if trig.label == "MEETS" and modifier_actors and tok.dep_ == "conj" and tok.tag_ == "NN":
+        # "with Biden and Xi meeting in California": a gerund the parser took for a noun
+        # conjoined to the first participant
+        first = actors.mention_at(tok.head)
+        if first is not None:
+            modifier_actors += [a for a in actors.resolve(tok.head) if a not in modifier_actors]
     preps = set(trig.patient)
     prep_tokens = _prep_objects(tok, preps)
     by_agents: list[Token] = []
@@ -954,8 +1021,8 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         # names ("talks between A and B"), never the targets of a bare "tariffs on A, B".
         patients = [p for p in patients if p in named_participants]
         agents, patients = patients, []
-    if not patients and len(agents) < 2:
-        return None
+    if not patients and len(agents) < 2 and not (agents and trig.label in _RESPONSE_LABELS):
+        return None  # (a lone actor's sanction may still name what it answers)
     if trig.label in _STANDING_LABELS and modifier_actors and not trig.modifier_is_patient:
         # "Russia's war in Ukraine", "their partnership", "the China-Russia coalition": a
         # state of affairs named as someone's is taken as given, whatever is said of it
