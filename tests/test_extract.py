@@ -888,6 +888,16 @@ CASES = [
         "California last year.",
         [(US, "MEETS", CN, A, None)],
     ),
+    case(
+        "sanctions-vowed-or-weighed-countermeasures",
+        "Brazil imposed duties on Chinese steel and Indian steel. Beijing vowed retaliatory "
+        "measures, and officials in New Delhi are weighing options for countermeasures.",
+        [
+            (CN, "SANCTIONS", "Brazil", H, None),
+            (CN, "THREATENS", "Brazil", A, None),
+            ("India", "SANCTIONS", "Brazil", H, None),
+        ],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",
