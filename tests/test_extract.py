@@ -898,6 +898,15 @@ CASES = [
             ("India", "SANCTIONS", "Brazil", H, None),
         ],
     ),
+    case(
+        "allied-treaty-named-after-alliance",
+        "The new pact resembles the ANZUS treaty involving Australia, New Zealand and the "
+        "United States.",
+        [
+            ("Australia", "ALLIED_WITH", "New Zealand", A, None),
+            ("Australia", "ALLIED_WITH", US, A, None),
+        ],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

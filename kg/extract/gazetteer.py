@@ -86,6 +86,7 @@ class Gazetteer:
     people: dict[str, list[Person]] = field(default_factory=dict)
     forms: dict[str, Known] = field(default_factory=dict)
     members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    org_kinds: dict[str, str] = field(default_factory=dict)  # "org:NATO" → "alliance"
 
     def add_form(self, form: str, key: str, kind: str) -> None:
         form = form.strip()
@@ -157,6 +158,8 @@ def load_gazetteer(directory: Path | None = None) -> Gazetteer:
             demonyms += [(d, actor.key) for d in _cells(row.get("demonyms"))]
             places += [(c, actor.key, "capital") for c in _cells(row.get("capitals"))]
             places += [(c, actor.key, "seat") for c in _cells(row.get("seats"))]
+            if row.get("kind"):
+                gaz.org_kinds[actor.key] = row["kind"].strip()
             if _cells(row.get("members")):
                 gaz.members[actor.key] = tuple(_cells(row.get("members")))
     for form, key, kind in places:

@@ -323,6 +323,13 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
                 if not patients and _retaliates(tok):
                     retaliations.append((trig, tok, agents, local))
             pairs = _pairs(trig, tok, agents, patients, local)
+            if label == "AGREEMENT_WITH" and _names_alliance(tok, actors):
+                # "the ANZUS treaty involving Australia, New Zealand and the US": parties to
+                # an alliance's treaty are allies
+                allied = Trigger(
+                    **{**_fields(trig), "relation": "alliedWith", "label": "ALLIED_WITH"}
+                )
+                pairs += _pairs(allied, tok, agents, patients, local)
             if label == "SANCTIONS":
                 for c in pairs:
                     punishers[c.object] += (
@@ -378,6 +385,20 @@ def _retaliates(tok: Token) -> bool:
     """Whether the act is retaliation: "hit back with tariffs", "retaliatory measures"."""
     places = _response_places(tok)
     return bool({t.lemma_.lower() for p in places for t in (p, *p.children)} & _RETALIATION_WORDS)
+
+
+def _names_alliance(tok: Token, actors: DocActors) -> bool:
+    """Whether a treaty noun is named after an alliance ("the ANZUS treaty")."""
+    kinds = actors.gaz.org_kinds
+    for child in tok.children:
+        mention = actors.mention_at(child) if child.dep_ in {"compound", "nmod"} else None
+        if mention is not None and kinds.get(mention.actor.key) == "alliance":
+            return True
+    return False
+
+
+def _fields(trig: Trigger) -> dict[str, object]:
+    return {name: getattr(trig, name) for name in Trigger.__slots__}
 
 
 def _responded_to(tok: Token, actors: DocActors, agents: list[Actor]) -> list[Actor]:
