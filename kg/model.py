@@ -78,6 +78,9 @@ class Actor:
     iso2: str | None = None
     iso3: str | None = None
     aliases: tuple[str, ...] = ()
+    # Other names one article gave the actor ("Muhammad Shehbaz Sharif"): reported with
+    # its claims, never part of its identity or of its stored description.
+    names: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def iri_key(self) -> str:
@@ -86,7 +89,8 @@ class Actor:
 
     def ref(self) -> dict[str, object]:
         """The entity reference of the scoring contract: label, QID and known aliases."""
-        return {"label": self.label, "wikidata": self.qid, "aliases": list(self.aliases)}
+        aliases = list(dict.fromkeys([*self.aliases, *self.names]))
+        return {"label": self.label, "wikidata": self.qid, "aliases": aliases}
 
 
 @dataclass(frozen=True, slots=True)

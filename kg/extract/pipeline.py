@@ -309,7 +309,7 @@ def _with_surface_names(claims: list[Claim], actors: DocActors) -> list[Claim]:
 
     def named(actor: Actor | None) -> Actor | None:
         extra = names.get(actor.key) if actor is not None else None
-        return replace(actor, aliases=(*actor.aliases, *extra)) if extra else actor
+        return replace(actor, names=tuple(extra)) if extra else actor
 
     return [
         replace(
