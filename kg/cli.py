@@ -27,6 +27,7 @@ from kg.errors import KgError
 from kg.ingest import parse_date
 from kg.model import InputProblem
 from kg.ontology import SCORING_LABELS
+from kg.serve import DEFAULT_HOST, DEFAULT_MAX_ROWS, DEFAULT_PORT, DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:  # the analysis stack loads only for the commands that use it
     from kg.analyze import ClaimFilter
@@ -570,6 +571,89 @@ def viz(
     click.echo(f"{graph.number_of_nodes()} actors, {graph.number_of_edges()} relations → {path}")
     if open_page:
         click.launch(str(path.resolve()))
+
+
+@main.command()
+@store_option()
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--cors",
+    "cors_origin",
+    metavar="ORIGIN",
+    help="Let web pages of ORIGIN ('*' for any) query the endpoint "
+    "(Access-Control-Allow-Origin). Off by default.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds a query may take before the client gets 503.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    help="Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) in one answer; a larger "
+    "answer is refused with 400.",
+)
+def serve(
+    store_uri: str,
+    host: str,
+    port: int,
+    cors_origin: str | None,
+    timeout: float,
+    max_rows: int,
+) -> None:
+    """Serve the store as a read-only SPARQL 1.1 endpoint at /sparql, with the graph page
+    at /. Updates are refused; there is no authentication (see SECURITY.md).
+
+    \b
+    Example:
+      kg serve --port 8765
+      curl http://127.0.0.1:8765/sparql --data-urlencode 'query=ASK { ?s ?p ?o }'
+    """
+    import contextlib
+    import signal
+
+    from kg.serve import make_server
+
+    with _open(store_uri, read_only=True) as store:
+        server = make_server(
+            store, host, port, cors_origin=cors_origin, timeout=timeout, max_rows=max_rows
+        )
+        click.echo(f"serving {store.location} at {server.url} (SPARQL: {server.endpoint})")
+        if not server.is_loopback:
+            click.secho(
+                f"warning: {server.host} is reachable from other machines and kg serve has "
+                "no authentication; see SECURITY.md",
+                fg="yellow",
+                err=True,
+            )
+        click.echo("Ctrl-C stops the server", err=True)
+
+        def stop(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        previous = None
+        with contextlib.suppress(ValueError):  # only the main thread may set handlers
+            previous = signal.signal(signal.SIGTERM, stop)  # `kill` stops like Ctrl-C
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                server.serve_forever()
+        finally:
+            server.close()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+    click.echo("stopped", err=True)
 
 
 # --- kg analyze -------------------------------------------------------------------------
