@@ -907,6 +907,18 @@ CASES = [
             ("Australia", "ALLIED_WITH", US, A, None),
         ],
     ),
+    case(
+        "attrib-speakers-by-office-and-for",
+        "Pakistani jets bombed villages in Afghanistan's Paktika province, a spokesman for "
+        "Afghanistan's Taliban administration said. The EU will send 20 million euros in aid "
+        "to Sudan, the bloc's crisis management commissioner said.",
+        [("Pakistan", "ATTACKS", "Afghanistan", A, "Afghanistan"), (EU, "AID", "Sudan", H, EU)],
+    ),
+    case(
+        "region-of-a-state",
+        "North Korea has sent 1,500 troops to Russia's Far East for training.",
+        [(KP, "MILITARY_AID", RU, A, None)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

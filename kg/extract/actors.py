@@ -527,7 +527,13 @@ class DocActors:
                     return found
             # A named modifier outranks a possessive pronoun: in "his Indian counterpart"
             # the counterpart is India's, whoever "his" is.
-            modifiers = sorted(tok.children, key=lambda c: c.dep_ == "poss")
+            # A named possessive outranks the rest: "Afghanistan's Taliban administration".
+            modifiers = sorted(
+                tok.children,
+                key=lambda c: (
+                    0 if c.dep_ == "poss" and c.pos_ != "PRON" else 2 * (c.dep_ == "poss")
+                ),
+            )
             for child in modifiers:
                 if child.dep_ in {"amod", "compound", "poss", "nmod"}:
                     actors = self._modifier_actors(child, depth)
@@ -540,7 +546,8 @@ class DocActors:
             if low in self.lexicon.agent_nouns or tok.lemma_.lower() in self.lexicon.agent_nouns:
                 # "the government of Japan", "officials in Tokyo" (but "countries of unfair
                 # practices" is nobody)
-                found = self._object_of(tok, {"of", "in", "from"}, depth)
+                # ("a spokesman for Afghanistan's Taliban administration")
+                found = self._object_of(tok, {"of", "in", "from", "for"}, depth)
                 if found:
                     return found
                 for participle in tok.children:  # "Western countries led by the US"
@@ -548,6 +555,16 @@ class DocActors:
                         found = self._object_of(participle, {"by"}, depth)
                         if found:
                             return found
+            if tok.pos_ == "PROPN" and tok.ent_type_ in {"LOC", "GPE", "FAC"}:
+                # "Russia's Far East", "Ukraine's Donbas": a region named as a state's
+                owner = [c for c in tok.children if c.dep_ == "poss"]
+                found = [
+                    a
+                    for a in (self._modifier_actors(owner[0], depth) if owner else [])
+                    if a.type == ActorType.STATE
+                ]
+                if found:
+                    return found
             if tok.lemma_.lower() in _GOODS:
                 # "tariffs on imports from Japan": the goods stand for where they come from.
                 found = self._object_of(tok, {"from", "of"}, depth)
