@@ -919,6 +919,21 @@ CASES = [
         "North Korea has sent 1,500 troops to Russia's Far East for training.",
         [(KP, "MILITARY_AID", RU, A, None)],
     ),
+    case(
+        "sanctions-rate-carries-the-target",
+        "Washington ordered tariffs of 25 percent on imports from Canada and 10 percent on "
+        "goods from China. Ottawa said it would respond with tariffs on American goods.",
+        [
+            (US, "SANCTIONS", "Canada", A, None),
+            (US, "SANCTIONS", CN, A, None),
+            ("Canada", "SANCTIONS", US, H, ANY),
+        ],
+    ),
+    case(
+        "member-founders-form-organisation",
+        "Mali, Niger and Burkina Faso already form the Alliance of Sahel States.",
+        [("Mali", "MEMBER_OF", "Alliance of Sahel States", A, None)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -371,6 +371,7 @@ _RETALIATION_WORDS = {
     "tit-for-tat",
     "reprisal",
     "response",
+    "respond",
 }
 
 
@@ -965,6 +966,12 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
             modifier_actors += [a for a in actors.resolve(tok.head) if a not in modifier_actors]
     preps = set(trig.patient)
     prep_tokens = _prep_objects(tok, preps)
+    # "tariffs of 25 percent on imports from Canada and 10 percent on goods from China":
+    # the rate's prepositions are the trigger's
+    rates = _prep_objects(tok, {"of"}) + _children(tok, "conj")
+    for rate in rates:
+        if rate.ent_type_ in {"PERCENT", "MONEY", "QUANTITY", "CARDINAL"}:
+            prep_tokens += _prep_objects(rate, preps)
     by_agents: list[Token] = []
     for participle in _children(tok, "acl"):
         if participle.tag_ == "VBN":  # "the price cap imposed by the G7 on Russia"
