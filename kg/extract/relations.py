@@ -972,6 +972,8 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     for rate in rates:
         if rate.ent_type_ in {"PERCENT", "MONEY", "QUANTITY", "CARDINAL"}:
             prep_tokens += _prep_objects(rate, preps)
+            if trig.label == "SANCTIONS":  # "10 percent on goods from China"
+                prep_tokens += _prep_objects(rate, {"from"})
     by_agents: list[Token] = []
     for participle in _children(tok, "acl"):
         if participle.tag_ == "VBN":  # "the price cap imposed by the G7 on Russia"
