@@ -934,6 +934,29 @@ CASES = [
         "Mali, Niger and Burkina Faso already form the Alliance of Sahel States.",
         [("Mali", "MEMBER_OF", "Alliance of Sahel States", A, None)],
     ),
+    case(
+        "allied-mutual-defence-clause",
+        "Belarus and Russia signed a treaty in Minsk. The treaty obliges either side to provide "
+        "military assistance to the other in the event of an attack.",
+        [("Belarus", "ALLIED_WITH", RU, A, None), ("Belarus", "AGREEMENT_WITH", RU, A, None)],
+    ),
+    case(
+        "agreement-at-summit-between",
+        "Ties grew after a new treaty at the March summit between Russian President Vladimir "
+        "Putin and Belarusian President Alexander Lukashenko.",
+        [(RU, "AGREEMENT_WITH", "Belarus", A, None)],
+    ),
+    case(
+        "agreement-negotiating-is-hedged",
+        "Japan and the Philippines are negotiating a reciprocal access agreement.",
+        [(JP, "AGREEMENT_WITH", "Philippines", H, None)],
+    ),
+    case(
+        "threat-would-retaliate",
+        "A Houthi spokesman said the group would retaliate against the United States and Britain.",
+        [("Houthis", "THREATENS", UK, A, None)],
+        [("Houthis", "ATTACKS", ANY)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -795,6 +795,9 @@ class DocActors:
         for mention in reversed(self.mentions):
             if mention.start >= tok.i:
                 continue
+            root = self.doc[mention.start : mention.end].root
+            if root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS:
+                continue  # "met in Brazil. … both leaders": Brazil is where, not who
             actor = mention.actor
             if (
                 actor.type == ActorType.PERSON

@@ -214,7 +214,10 @@ def announced(trigger: Token) -> bool:
 
 
 def threatened(trigger: Token) -> bool:
-    """Whether the act is the content of a threat ("threatened to resume attacks")."""
+    """Whether the act is the content of a threat ("threatened to resume attacks"), or a
+    promised reprisal ("would retaliate against the US"), which is only a threat."""
+    if _lemma(trigger) in {"retaliate", "avenge"}:
+        return True
     return any(_forms(tok) & _THREATENING for tok in clause_path(trigger)[1:])
 
 

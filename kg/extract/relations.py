@@ -289,6 +289,7 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
     last_meeting: list[Actor] = []  # who took part in the meeting the text spoke of last
     authors: dict[str, list[Actor]] = {}  # trigger lemma → who did it, last time named
     punishers: dict[Actor, list[Actor]] = defaultdict(list)  # who sanctioned whom
+    last_agreement: list[Actor] = []  # the parties to the agreement named last
     retaliations: list[tuple[Trigger, Token, list[Actor], bool]] = []
     for tok in actors.doc:
         mention = actors.mention_at(tok)
@@ -343,10 +344,31 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
                 )
             if label == "MEETS" and pairs:
                 last_meeting = list(dict.fromkeys(a for c in pairs for a in (c.subject, c.object)))
+            if label == "AGREEMENT_WITH" and pairs:
+                last_agreement = list(
+                    dict.fromkeys(a for c in pairs for a in (c.subject, c.object))
+                )
             found.extend(pairs)
             done.add(label)
             themed = themed or trig.theme is not None
         found += _named_group(tok, actors)
+        if _mutual_defence_treaty(tok):
+            # "…signed a treaty that obliges each to provide military assistance if the
+            # other is attacked": the parties are allies (this treaty's, or the one meant)
+            parties = list(
+                dict.fromkeys(
+                    a
+                    for c in found
+                    if c.trigger.sent == tok.sent and c.relation.label == "AGREEMENT_WITH"
+                    for a in (c.subject, c.object)
+                )
+            ) or (last_agreement if _definite(tok) else [])
+            allied = relation("mutualDefenceWith")
+            found += [
+                Candidate(a, allied, b, tok, None, True)
+                for i, a in enumerate(parties)
+                for b in parties[i + 1 :]
+            ]
     for trig, tok, agents, local in retaliations:
         # "Canada and Mexico hit back with tariffs": at whoever the text says sanctioned
         # them, before or after (a headline comes first)
@@ -386,6 +408,35 @@ def _retaliates(tok: Token) -> bool:
     """Whether the act is retaliation: "hit back with tariffs", "retaliatory measures"."""
     places = _response_places(tok)
     return bool({t.lemma_.lower() for p in places for t in (p, *p.children)} & _RETALIATION_WORDS)
+
+
+_TREATY_NOUNS = {"treaty", "pact", "agreement", "accord", "charter"}
+_MEETING_NOUNS = {"summit", "meeting", "talk", "conference", "session", "visit"}
+# Words that make a treaty a mutual-defence one: one party's defence is the other's.
+_MUTUAL_CUES = (
+    "either side",
+    "each other",
+    "one another",
+    "the other",
+    "attack on one",
+    "mutual defen",
+    "mutual-defen",
+    "collective defen",
+    "mutual assistance",
+)
+_DEFENCE_CUES = ("attack", "aggression", "military assistance", "defen", "invasion")
+
+
+def _mutual_defence_treaty(tok: Token) -> bool:
+    """Whether ``tok`` is a treaty its sentence describes as one of mutual defence."""
+    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in _TREATY_NOUNS:
+        return False
+    text = tok.sent.text.lower()
+    return any(c in text for c in _MUTUAL_CUES) and any(c in text for c in _DEFENCE_CUES)
+
+
+def _definite(tok: Token) -> bool:
+    return any(c.lower_ in {"the", "this", "that"} for c in tok.children)
 
 
 def _names_alliance(tok: Token, actors: DocActors) -> bool:
@@ -1057,6 +1108,15 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         # names ("talks between A and B"), never the targets of a bare "tariffs on A, B".
         patients = [p for p in patients if p in named_participants]
         agents, patients = patients, []
+    if trig.label == "AGREEMENT_WITH" and not patients and len(agents) < 2:
+        # "a new treaty at the June summit between Putin and Kim": the summit's parties
+        for meeting in _prep_objects(tok, {"at", "during"}):
+            if meeting.lemma_.lower() in _MEETING_NOUNS:
+                agents = list(
+                    dict.fromkeys(
+                        agents + _resolve_all(actors, _prep_objects(meeting, _PARTICIPANT_PREPS))
+                    )
+                )
     if not patients and len(agents) < 2 and not (agents and trig.label in _RESPONSE_LABELS):
         return None  # (a lone actor's sanction may still name what it answers)
     if trig.label in _STANDING_LABELS and modifier_actors and not trig.modifier_is_patient:
