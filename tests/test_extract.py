@@ -957,6 +957,24 @@ CASES = [
         [("Houthis", "THREATENS", UK, A, None)],
         [("Houthis", "ATTACKS", ANY)],
     ),
+    case(
+        "meets-organisation-on-sidelines",
+        "Japan held talks with Canada on the sidelines of the G20 summit in Rio.",
+        [(JP, "MEETS", "Canada", A, None), (JP, "MEETS", "G20", A, None)],
+    ),
+    case(
+        "meets-members-summit-is-the-organisations",
+        "BRICS will admit new members next year. The decision came after a summit in Kazan "
+        "involving Brazilian President Luiz Inacio Lula da Silva, Indian Prime Minister "
+        "Narendra Modi and Chinese President Xi Jinping.",
+        [("Brazil", "MEETS", "India", A, None), ("India", "MEETS", "BRICS", A, None)],
+    ),
+    case(
+        "precision-summit-of-non-members-is-not-the-organisations",
+        "NATO met in July. A summit in Rome involved Brazil, India and China.",
+        [],
+        [(ANY, "MEETS", "NATO")],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -343,6 +343,7 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
                     else dict.fromkeys(a for c in pairs for a in (c.subject, c.object))
                 )
             if label == "MEETS" and pairs:
+                pairs += _meetings_of_organisations(tok, actors, pairs)
                 last_meeting = list(dict.fromkeys(a for c in pairs for a in (c.subject, c.object)))
             if label == "AGREEMENT_WITH" and pairs:
                 last_agreement = list(
@@ -437,6 +438,44 @@ def _mutual_defence_treaty(tok: Token) -> bool:
 
 def _definite(tok: Token) -> bool:
     return any(c.lower_ in {"the", "this", "that"} for c in tok.children)
+
+
+_GATHERINGS = _MEETING_NOUNS | {"gathering", "forum", "assembly", "week", "sideline", "margin"}
+
+
+def _meetings_of_organisations(
+    tok: Token, actors: DocActors, pairs: list[Candidate]
+) -> list[Candidate]:
+    """Attending an organisation's meeting is meeting the organisation (gold rule 7):
+    "talks on the sidelines of the G20 meeting", or a summit whose participants are all
+    members of an organisation the text names ("a summit involving Lula, Modi, Xi and
+    Ramaphosa" in an article about BRICS)."""
+    participants = list(dict.fromkeys(a for c in pairs for a in (c.subject, c.object)))
+    hosts: list[Actor] = []
+    places = _prep_objects(tok, {"at", "during", "on"})
+    places += [
+        o
+        for p in places
+        if p.lemma_.lower() in {"sideline", "margin"}
+        for o in _prep_objects(p, {"of"})
+    ]
+    for place in places:
+        if place.lemma_.lower() in _GATHERINGS:
+            hosts += [a for a in actors.owners(place) if a.type == ActorType.ORGANIZATION]
+    states = [a for a in participants if a.type == ActorType.STATE]
+    if not hosts and len(states) >= 3 and tok.lemma_.lower() in {"summit", "talk", "meeting"}:
+        named = {m.actor for m in actors.mentions if m.actor.type == ActorType.ORGANIZATION}
+        for org in named:
+            members = set(actors.gaz.members.get(org.key, ()))
+            if all(s.key in members for s in states):
+                hosts.append(org)
+    rel = relation("meets")
+    return [
+        Candidate(a, rel, h, tok, None, False)
+        for h in dict.fromkeys(hosts)
+        for a in participants
+        if a != h and h not in participants
+    ]
 
 
 def _names_alliance(tok: Token, actors: DocActors) -> bool:
