@@ -975,6 +975,19 @@ CASES = [
         [],
         [(ANY, "MEETS", "NATO")],
     ),
+    case(
+        "military-aid-support-for-defense-industry",
+        "Washington raised concerns about China's support for Russia's defense industrial "
+        "base. Paris praised Berlin's support for Ukraine's independence.",
+        [(CN, "MILITARY_AID", RU, A, None), ("Germany", "SUPPORTS", UA, A, None)],
+        [(CN, "SUPPORTS", RU), ("Germany", "MILITARY_AID", UA)],
+    ),
+    case(
+        "precision-borders-do-not-meet",
+        "The region where the Mali, Burkina Faso and Niger borders meet is unstable.",
+        [],
+        [(ANY, "MEETS", ANY)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

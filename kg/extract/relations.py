@@ -11,7 +11,7 @@ relation ("send troops" vs "send aid"). Arguments are resolved to actors by
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from spacy.tokens import Token
@@ -324,6 +324,10 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
                 if not patients and _retaliates(tok):
                     retaliations.append((trig, tok, agents, local))
             pairs = _pairs(trig, tok, agents, patients, local)
+            if label in {"SUPPORTS", "AID"} and _military_purpose(tok, lexicon):
+                # "China's support for Russia's defense industrial base"
+                military = relation("militaryAid")
+                pairs = [replace(c, relation=military) for c in pairs]
             if label == "AGREEMENT_WITH" and _names_alliance(tok, actors):
                 # "the ANZUS treaty involving Australia, New Zealand and the US": parties to
                 # an alliance's treaty are allies
@@ -476,6 +480,19 @@ def _meetings_of_organisations(
         for a in participants
         if a != h and h not in participants
     ]
+
+
+def _military_purpose(tok: Token, lexicon: Lexicon) -> bool:
+    """Whether support or aid is given to something military ("support for Russia's
+    defense industrial base", "aid for Ukraine's war effort")."""
+    if tok.pos_ != "NOUN":
+        return False
+    military = lexicon.military_modifiers | {"army", "war", "armed"}
+    for target in _prep_objects(tok, {"for", "to"}):
+        words = [target, *(c for c in target.children if c.dep_ in {"compound", "amod", "nmod"})]
+        if any(w.lemma_.lower() in military or w.lower_ in military for w in words):
+            return True
+    return False
 
 
 def _names_alliance(tok: Token, actors: DocActors) -> bool:
@@ -867,7 +884,15 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
                 target = target.head  # "Hezbollah, an Iran-backed group,"
             patients = [a for a in actors.resolve(target) if a not in agents]
             return (agents, patients, False) if patients else None
-    agents = _resolve_all(actors, subjects_of(tok))
+    subjects = subjects_of(tok)
+    if trig.label in {"MEETS", "COOPERATES_WITH", "AGREEMENT_WITH"}:
+        # "where the Mali, Burkina Faso and Niger borders meet": places do not meet
+        subjects = [
+            s
+            for s in subjects
+            if all(t.lemma_.lower() not in PLACE_NOUNS for t in (s, *s.conjuncts))
+        ]
+    agents = _resolve_all(actors, subjects)
     patient_tokens: list[Token] = []
     owners: list[Actor] = []
     objects = _children(tok, "dobj") or [
@@ -1158,7 +1183,12 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
                 )
     if not patients and len(agents) < 2 and not (agents and trig.label in _RESPONSE_LABELS):
         return None  # (a lone actor's sanction may still name what it answers)
-    if trig.label in _STANDING_LABELS and modifier_actors and not trig.modifier_is_patient:
+    standing = trig.label in _STANDING_LABELS or (
+        # "China's support for Russia": given support, named by its giver
+        trig.label == "SUPPORTS"
+        and any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in tok.children)
+    )
+    if standing and modifier_actors and not trig.modifier_is_patient:
         # "Russia's war in Ukraine", "their partnership", "the China-Russia coalition": a
         # state of affairs named as someone's is taken as given, whatever is said of it
         # ("pushing to bolster their partnership" — the partnership exists).
