@@ -261,7 +261,6 @@ CASES = [
         "allied-bound-by-treaty",
         "The Philippines and the United States are bound by a mutual defence treaty.",
         [("Philippines", "ALLIED_WITH", US, A, None)],
-        xfail="passive 'X and Y are bound by a mutual defence treaty' gives nothing",
     ),
     # -------------------------------------------------------------- AT_WAR_WITH
     case(
@@ -283,7 +282,6 @@ CASES = [
         "war-fighting-between",
         "Fighting between Israel and Hezbollah intensified on Sunday.",
         [("Israel", "AT_WAR_WITH", "Hezbollah", A, None)],
-        xfail="nominal 'fighting between X and Y' gives no AT_WAR_WITH",
     ),
     # ----------------------------------------------------------- AGREEMENT_WITH
     case(

@@ -145,6 +145,10 @@ _LIGHT_VERBS = {
     "unveil",
     "upgrade",
     "voice",
+    "bind",
+    "link",
+    "unite",
+    "tie",
     "vow",
     "promise",
     "weigh",
@@ -199,6 +203,9 @@ class Lexicon:
         for trig in self.by_head.get((pos, lemma), ()):
             if len(trig.words) == 1 or _preceded_by(tok, trig.words[:-1]):
                 found.append(trig)
+        if pos == "verb" and tok.tag_ == "VBG" and tok.dep_ in {"nsubj", "nsubjpass", "pobj"}:
+            # a gerund standing as a noun: "Fighting between Israel and Hezbollah…"
+            found += self.by_head.get(("noun", tok.lower_), ())
         return found
 
     def theme_of(self, tok: Token) -> str | None:
@@ -1134,7 +1141,11 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         # copula only ("Türkiye became the final NATO nation to…")
         and (not trig.named_modifier or verb.lemma_.lower() in {"be", "become", "remain"})
     ):
-        agents = _resolve_all(actors, subjects_of(verb))
+        # "X and Y are bound by a treaty": the passive's subject, not its agent, is party
+        by_agent = tok.dep_ == "pobj" and tok.head.dep_ == "agent"
+        agents = _resolve_all(
+            actors, _children(verb, "nsubjpass") if by_agent else subjects_of(verb)
+        )
     local = False
     if trig.modifier_is_patient:
         # "X, a NATO member" / "NATO member Turkey" / "members X and Y"
