@@ -986,6 +986,21 @@ CASES = [
         [],
         [(ANY, "MEETS", ANY)],
     ),
+    case(
+        "support-kinds-split-by-adjectives",
+        "The EU reaffirmed its commitment to providing political, financial, military and "
+        "diplomatic support to Ukraine.",
+        [
+            (EU, "AID", UA, H, None),
+            (EU, "MILITARY_AID", UA, H, None),
+            (EU, "SUPPORTS", UA, H, None),
+        ],
+    ),
+    case(
+        "subject-is-owner-of-commitment",
+        "Japan reaffirmed its commitment to sending aid to Sudan.",
+        [(JP, "AID", "Sudan", H, None)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

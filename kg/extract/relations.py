@@ -331,6 +331,11 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
                 if not patients and _retaliates(tok):
                     retaliations.append((trig, tok, agents, local))
             pairs = _pairs(trig, tok, agents, patients, local)
+            if label in _SUPPORT_KINDS and pairs:
+                # "political, financial and military support": each kind its own relation
+                for other in _support_kinds(tok, lexicon) - {label}:
+                    rel = relation(_SUPPORT_KINDS[other])
+                    pairs += [replace(c, relation=rel) for c in pairs if c.relation.label == label]
             if label in {"SUPPORTS", "AID"} and _military_purpose(tok, lexicon):
                 # "China's support for Russia's defense industrial base"
                 military = relation("militaryAid")
@@ -487,6 +492,45 @@ def _meetings_of_organisations(
         for a in participants
         if a != h and h not in participants
     ]
+
+
+_SUPPORT_KINDS = {"AID": "aid", "MILITARY_AID": "militaryAid", "SUPPORTS": "supports"}
+_SUPPORT_NOUNS = {"support", "assistance", "aid", "help", "backing"}
+_ECONOMIC_ADJECTIVES = {
+    "financial",
+    "economic",
+    "humanitarian",
+    "budgetary",
+    "budget",
+    "development",
+    "reconstruction",
+    "fiscal",
+    "macro-financial",
+    "macroeconomic",
+    "technical",
+}
+
+
+def _support_kinds(tok: Token, lexicon: Lexicon) -> set[str]:
+    """The kinds of support a list of adjectives names: "political, financial,
+    humanitarian, military and diplomatic support" is support, aid and military aid."""
+    nouns = [tok] if tok.pos_ == "NOUN" else _children(tok, "dobj")
+    kinds: set[str] = set()
+    for noun in nouns:
+        if noun.lemma_.lower() not in _SUPPORT_NOUNS:
+            continue
+        adjectives = [c for c in noun.children if c.dep_ in {"amod", "compound"}]
+        adjectives += [x for a in adjectives for x in a.conjuncts]
+        words = {a.lemma_.lower() for a in adjectives}
+        if len(adjectives) < 2:
+            continue  # one adjective already chose the trigger's reading
+        if words & _ECONOMIC_ADJECTIVES:
+            kinds.add("AID")
+        if words & lexicon.military_modifiers:
+            kinds.add("MILITARY_AID")
+        if words & {"political", "diplomatic", "moral"}:
+            kinds.add("SUPPORTS")
+    return kinds
 
 
 def _military_purpose(tok: Token, lexicon: Lexicon) -> bool:
@@ -822,6 +866,9 @@ def subjects_of(verb: Token) -> list[Token]:
                 # the one judged did it.
                 targets = [t for o in objects for t in _prep_objects(o, {"on", "against"})]
                 return targets or objects
+            owner = _children(governor, "poss") if governor.pos_ == "NOUN" else []
+            if owner:
+                return owner  # "its commitment to providing support", "Seoul's plan for"
             verb = governor
             continue
         return []
