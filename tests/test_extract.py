@@ -1001,6 +1001,16 @@ CASES = [
         "Japan reaffirmed its commitment to sending aid to Sudan.",
         [(JP, "AID", "Sudan", H, None)],
     ),
+    case(
+        "criticizes-rejected-demand-both-ways",
+        "China rejected Washington's demand to cut back on Iranian oil.",
+        [(CN, "CRITICIZES", US, A, None), (US, "CRITICIZES", CN, A, None)],
+    ),
+    case(
+        "threat-deadline-for-x-to",
+        "Washington set a Friday deadline for Russia to halt its strikes on Ukraine.",
+        [(US, "THREATENS", RU, A, None)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -428,6 +428,7 @@ def _retaliates(tok: Token) -> bool:
 
 
 _TREATY_NOUNS = {"treaty", "pact", "agreement", "accord", "charter"}
+_REFUSING_VERBS = {"reject", "dismiss", "refuse", "ignore", "defy", "rebuff", "spurn", "resist"}
 _MEETING_NOUNS = {"summit", "meeting", "talk", "conference", "session", "visit"}
 # Words that make a treaty a mutual-defence one: one party's defence is the other's.
 _MUTUAL_CUES = (
@@ -1154,6 +1155,10 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
     verb = _governing_verb(tok)
     if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS:
         prep_tokens += _prep_objects(verb, preps - {"of"})
+        if "for" in preps:  # "set a deadline for Russia to halt…" (a "for … to" clause)
+            for clause in _children(verb, "advcl", "ccomp") + _children(tok, "acl", "relcl"):
+                if any(c.dep_ == "mark" and c.lower_ == "for" for c in clause.children):
+                    prep_tokens += _children(clause, "nsubj")
     participants = _prep_objects(tok, _PARTICIPANT_PREPS & preps)
     if participants and trig.label in {"AGREEMENT_WITH", "ALLIED_WITH"}:
         # "the ANZUS treaty involving Australia, …": ANZUS names the treaty.
@@ -1230,6 +1235,11 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         # names ("talks between A and B"), never the targets of a bare "tariffs on A, B".
         patients = [p for p in patients if p in named_participants]
         agents, patients = patients, []
+    if trig.label == "CRITICIZES" and not patients and tok.dep_ == "dobj":
+        # "China rejected Trump's demand": the demand was made of the one rejecting it
+        if tok.head.lemma_.lower() in _REFUSING_VERBS:
+            patients = [a for a in _resolve_all(actors, subjects_of(tok.head)) if a not in agents]
+            local = True  # the demand was made, whatever became of it
     if trig.label == "AGREEMENT_WITH" and not patients and len(agents) < 2:
         # "a new treaty at the June summit between Putin and Kim": the summit's parties
         for meeting in _prep_objects(tok, {"at", "during"}):
