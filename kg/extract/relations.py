@@ -1235,11 +1235,11 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         # names ("talks between A and B"), never the targets of a bare "tariffs on A, B".
         patients = [p for p in patients if p in named_participants]
         agents, patients = patients, []
-    if trig.label == "CRITICIZES" and not patients and tok.dep_ == "dobj":
+    refused = tok.dep_ == "dobj" and tok.head.lemma_.lower() in _REFUSING_VERBS
+    if trig.label == "CRITICIZES" and not patients and refused:
         # "China rejected Trump's demand": the demand was made of the one rejecting it
-        if tok.head.lemma_.lower() in _REFUSING_VERBS:
-            patients = [a for a in _resolve_all(actors, subjects_of(tok.head)) if a not in agents]
-            local = True  # the demand was made, whatever became of it
+        patients = [a for a in _resolve_all(actors, subjects_of(tok.head)) if a not in agents]
+        local = True  # the demand was made, whatever became of it
     if trig.label == "AGREEMENT_WITH" and not patients and len(agents) < 2:
         # "a new treaty at the June summit between Putin and Kim": the summit's parties
         for meeting in _prep_objects(tok, {"at", "during"}):
