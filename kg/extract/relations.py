@@ -193,6 +193,10 @@ class Lexicon:
     military_modifiers: frozenset[str]
 
     def triggers_for(self, tok: Token) -> list[Trigger]:
+        lemma = tok.lemma_.lower()
+        known = ("noun", lemma) in self.by_head or ("verb", lemma) in self.by_head
+        if not known and not (tok.tag_ == "VBG" and ("noun", tok.lower_) in self.by_head):
+            return []  # most words trigger nothing: decide that before any parse walk
         pos = "verb" if tok.pos_ == "VERB" else "noun" if tok.pos_ in {"NOUN", "PROPN"} else ""
         if pos == "noun" and any(c.dep_ == "nsubj" for c in tok.children):
             pos = "verb"  # a verb the tagger took for a plural noun: "Kim … poses with Rutte"
@@ -308,7 +312,7 @@ def find_candidates(actors: DocActors, lexicon: Lexicon | None = None) -> list[C
         themed = False
         triggers = lexicon.triggers_for(tok)
         # "military aid" is read as a phrase, never also as a bare "aid"
-        excluded = {x for t in triggers for x in t.excludes}
+        excluded = {x for t in triggers for x in t.excludes} if triggers else set()
         for trig in triggers:
             label = trig.label
             if label in done or themed or (label in excluded and not trig.excludes):
@@ -447,7 +451,7 @@ _DEFENCE_CUES = ("attack", "aggression", "military assistance", "defen", "invasi
 
 def _mutual_defence_treaty(tok: Token) -> bool:
     """Whether ``tok`` is a treaty its sentence describes as one of mutual defence."""
-    if tok.pos_ != "NOUN" or tok.lemma_.lower() not in _TREATY_NOUNS:
+    if tok.lemma_.lower() not in _TREATY_NOUNS or tok.pos_ != "NOUN":
         return False
     text = tok.sent.text.lower()
     return any(c in text for c in _MUTUAL_CUES) and any(c in text for c in _DEFENCE_CUES)

@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 __all__ = ["EventDate", "Precision", "Tense", "event_date", "resolve_date_text"]
 
@@ -154,8 +154,8 @@ def event_date(
         # A datetime is a date subclass whose arithmetic would leak times into results.
         published = published.date()
     found: list[tuple[Span, EventDate]] = []
-    for ent in sentence.ents:
-        if ent.label_ not in _LABELS or _is_bound(ent):
+    for ent in _date_entities(sentence.doc):
+        if ent.start < sentence.start or ent.end > sentence.end or _is_bound(ent):
             continue
         resolved = resolve_date_text(ent.text, published, tense=_tense_of(ent))
         if resolved is not None:
@@ -165,6 +165,16 @@ def event_date(
     if trigger is None:
         return found[0][1]
     return min(found, key=lambda pair: _closeness(pair[0], trigger))[1]
+
+
+def _date_entities(doc: Doc) -> list[Span]:
+    """The document's date entities, found once per document (``Span.ents`` walks every
+    entity of the document on each call)."""
+    bounds = doc.user_data.get("kg.date_entities")
+    if bounds is None:  # (plain integers, so the doc still serialises)
+        bounds = [(ent.start, ent.end) for ent in doc.ents if ent.label_ in _LABELS]
+        doc.user_data["kg.date_entities"] = bounds
+    return [doc[start:end] for start, end in bounds]
 
 
 def resolve_date_text(
