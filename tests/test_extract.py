@@ -1011,6 +1011,17 @@ CASES = [
         "Washington set a Friday deadline for Russia to halt its strikes on Ukraine.",
         [(US, "THREATENS", RU, A, None)],
     ),
+    case(
+        "criticizes-demand-that-x",
+        "Kyiv rejected a reported Russian demand that Ukraine withdraw its troops.",
+        [(RU, "CRITICIZES", UA, H, None), (UA, "CRITICIZES", RU, A, None)],
+    ),
+    case(
+        "precision-partnership-is-not-alliance",
+        "Australia, the United States and Britain signed the AUKUS security pact in 2021.",
+        [],
+        [(ANY, "ALLIED_WITH", ANY)],
+    ),
     # ---------------------------------------------------------------- class nouns
     case(
         "among-countries-buying",

@@ -1240,10 +1240,16 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         patients = [p for p in patients if p in named_participants]
         agents, patients = patients, []
     refused = tok.dep_ == "dobj" and tok.head.lemma_.lower() in _REFUSING_VERBS
-    if trig.label == "CRITICIZES" and not patients and refused:
-        # "China rejected Trump's demand": the demand was made of the one rejecting it
-        patients = [a for a in _resolve_all(actors, subjects_of(tok.head)) if a not in agents]
+    if trig.label == "CRITICIZES" and not patients:
+        # "a Russian demand that Ukraine withdraw its troops": whoever must comply
+        for clause in _children(tok, "acl", "ccomp"):
+            patients += [
+                a for a in _resolve_all(actors, _children(clause, "nsubj")) if a not in agents
+            ]
+    if trig.label == "CRITICIZES" and refused:
         local = True  # the demand was made, whatever became of it
+        if not patients:  # "China rejected Trump's demand": made of the one rejecting it
+            patients = [a for a in _resolve_all(actors, subjects_of(tok.head)) if a not in agents]
     if trig.label == "AGREEMENT_WITH" and not patients and len(agents) < 2:
         # "a new treaty at the June summit between Putin and Kim": the summit's parties
         for meeting in _prep_objects(tok, {"at", "during"}):
