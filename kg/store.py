@@ -2,9 +2,10 @@
 
 :func:`open_store` picks the backend from the URI's scheme through a registry
 (:data:`BACKENDS`): a plain path or ``oxigraph:PATH`` is the embedded on-disk Oxigraph
-store, ``memory:`` is rdflib's in-memory Dataset. Every document lives in its own named
-graph, which :meth:`Store.replace_document` replaces in one transaction; queries see the
-union of all graphs.
+store, ``memory:`` is rdflib's in-memory Dataset, ``sparql:URL`` a SPARQL 1.1 server such
+as Virtuoso (:class:`SparqlStore`). Every document lives in its own named graph, which
+:meth:`Store.replace_document` replaces in one transaction; queries see the union of all
+graphs.
 
 >>> from kg.store import open_store
 >>> with open_store("memory:") as store:
@@ -15,23 +16,40 @@ union of all graphs.
 from __future__ import annotations
 
 import gc
+import io
 import logging
 import os
 import re
+import urllib.parse
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
 import pyoxigraph as ox
-from rdflib import XSD, Dataset, Graph, Literal, URIRef
+from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.compare import to_canonical_graph
-from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.query import Result
+from rdflib.store import Store as RdflibStore
 from rdflib.term import Identifier, Node
 
+from kg._sparql import (
+    GRAPH_PARSERS,
+    GRAPH_TYPES,
+    SELECT_TYPE,
+    Answer,
+    RequestRejected,
+    SparqlHttp,
+    bnode_label,
+    json_rows,
+    query_shape,
+)
 from kg.errors import BadInputError, KgError, QueryError, StoreError, StoreLockedError
+from kg.jsonld import jsonld_input, store_quads, write_jsonld
 from kg.model import Actor, ActorType, Claim, Document, Modality
 from kg.ontology import ID, KG, WD, bind_namespaces, ontology_graph, relations
 from kg.rdf import (
@@ -52,6 +70,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "MemoryStore",
     "OxigraphStore",
+    "SparqlStore",
     "Store",
     "open_store",
     "register_backend",
@@ -87,6 +106,8 @@ _SUFFIXES = {
 # Files above this size go through Oxigraph's bulk loader, which does not hold the whole
 # file in memory but is not transactional; smaller ones load in one transaction.
 _BULK_LOAD_BYTES = 64 * 1024 * 1024
+# The embedded store flushes its write buffers to disk after this many quads.
+_FLUSH_EVERY_QUADS = 50_000
 
 _ACTOR_CLASSES = " ".join(f"kg:{t.value}" for t in ActorType)
 _PREFIXES = """PREFIX kg: <https://w3id.org/kg-geo/ontology#>
@@ -250,10 +271,16 @@ class Store(ABC):
         if _canonical_triples(self._triples(graph)) != wanted:
             return False
         wanted_shared = _canonical_triples((s, p, o) for s, p, o, _ in shared_quads)
-        present: set[tuple[Any, Any, Any]] = set()
-        for actor in actors:
-            present |= _canonical_triples(self._triples(ACTORS_GRAPH, actor_iri(actor)))
+        present = _canonical_triples(
+            self._subject_triples(ACTORS_GRAPH, [actor_iri(a) for a in actors])
+        )
         return present == wanted_shared
+
+    def _subject_triples(self, graph: URIRef, subjects: Sequence[URIRef]) -> Iterable[Triple]:
+        """The triples of one named graph about any of ``subjects`` (backends that pay
+        per request override this to ask once)."""
+        for subject in subjects:
+            yield from self._triples(graph, subject)
 
     def has_document(self, doc_id: str) -> bool:
         """Whether the store holds the document (by its id, the SHA-256 of its text)."""
@@ -382,11 +409,12 @@ ORDER BY ?name ?id"""
                 "  FILTER(?doc = ?docIri || STR(?docKeyValue) = ?docKey)"
             )
         # SELECT rather than CONSTRUCT: Oxigraph substitutes only projected variables, so
-        # the bound ones are projected too (as constant columns).
+        # the bound ones are projected too (as constant columns). DISTINCT, because each
+        # actor's description would come once per claim and per matching name.
         projected = " ".join(f"?{name}" for name in bindings)
         sparql = (
             _PREFIXES
-            + f"""SELECT ?s ?p ?o {projected}
+            + f"""SELECT DISTINCT ?s ?p ?o {projected}
 WHERE {{
   ?c a kg:Claim ; rdf:predicate ?rel ; kg:modality ?mod ; prov:wasDerivedFrom ?doc .
   """
@@ -570,6 +598,78 @@ def _sparql_triple(triple: Triple) -> str:
     return " ".join(_sparql_term(t) for t in triple) + " ."
 
 
+# Subjects per INSERT DATA operation: Virtuoso's parser runs out of stack near 5,000
+# statements in one operation (however many triples each holds).
+_STATEMENTS_PER_INSERT = 2_000
+# Predicate-object pairs per statement.
+_PAIRS_PER_STATEMENT = 100
+
+
+def _statements(triples: Iterable[Triple], term: Callable[[Node], str] = _sparql_term) -> list[str]:
+    """Triples as statements, one per subject: ``s p1 o1 ; p2 o2 .``."""
+    by_subject: dict[Node, list[tuple[Node, Node]]] = {}
+    for s, p, o in triples:
+        by_subject.setdefault(s, []).append((p, o))
+    statements = []
+    for subject, pairs in by_subject.items():
+        for start in range(0, len(pairs), _PAIRS_PER_STATEMENT):
+            chunk = pairs[start : start + _PAIRS_PER_STATEMENT]
+            statements.append(
+                term(subject) + " " + " ;\n  ".join(f"{term(p)} {term(o)}" for p, o in chunk) + " ."
+            )
+    return statements
+
+
+def _insert_data(blocks: Iterable[tuple[URIRef, Iterable[Triple]]]) -> list[str]:
+    """INSERT DATA operations for triples of several graphs, each small enough for every
+    server we know (one operation for a usual document)."""
+    operations: list[str] = []
+    pending: list[tuple[URIRef, str]] = []
+
+    def flush() -> None:
+        parts, current = ["INSERT DATA {"], None
+        for graph, statement in pending:
+            if graph != current:
+                if current is not None:
+                    parts.append("}")
+                parts.append(f"GRAPH {_sparql_term(graph)} {{")
+                current = graph
+            parts.append(statement)
+        parts += ["}", "}"]
+        operations.append("\n".join(parts))
+        pending.clear()
+
+    for graph, triples in blocks:
+        for statement in _statements(triples):
+            pending.append((graph, statement))
+            if len(pending) == _STATEMENTS_PER_INSERT:
+                flush()
+    if pending:
+        flush()
+    return operations
+
+
+def _replace_update(
+    graph: URIRef,
+    triples: Sequence[Triple],
+    actors: Sequence[URIRef],
+    actor_triples: Sequence[Triple],
+) -> str:
+    """One SPARQL Update that replaces a document's graph and its actors' descriptions."""
+    g, shared = _sparql_term(graph), _sparql_term(ACTORS_GRAPH)
+    parts = [f"DROP SILENT GRAPH {g}"]
+    if actors:
+        # The shared graph keeps the latest description of each actor, not a pile of
+        # every label it ever had.
+        values = " ".join(_sparql_term(a) for a in actors)
+        parts.append(
+            f"DELETE {{ GRAPH {shared} {{ ?a ?p ?o }} }} "
+            f"WHERE {{ GRAPH {shared} {{ VALUES ?a {{ {values} }} ?a ?p ?o }} }}"
+        )
+    parts += _insert_data([(graph, triples), (ACTORS_GRAPH, actor_triples)])
+    return " ;\n".join(parts)
+
+
 # --- backends -----------------------------------------------------------------------
 
 BACKENDS: dict[str, type[Store]] = {}
@@ -626,11 +726,41 @@ class MemoryStore(Store):
 
     def _load(self, path: Path, fmt: str, to_graph: URIRef | None) -> None:
         plugin = EXPORT_FORMATS[fmt][0]
+        if fmt == "jsonld":
+            # Oxigraph's parser, as for the on-disk store: it never fetches a context.
+            source = jsonld_input(path)
+            quads = ox.parse(
+                source if isinstance(source, bytes) else None,
+                ox.RdfFormat.JSON_LD,
+                path=None if isinstance(source, bytes) else source,
+                base_iri=path.resolve().as_uri(),
+            )
+            self.dataset.addN(
+                (_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object), graph)
+                for q in quads
+                for graph in [self._graph_for(q.graph_name, to_graph)]
+            )
+            return
         target = self.dataset if to_graph is None else self.dataset.graph(to_graph)
         target.parse(path, format=plugin, publicID=path.resolve().as_uri())
 
+    def _graph_for(self, name: Any, to_graph: URIRef | None) -> Graph:
+        if to_graph is not None:
+            return self.dataset.graph(to_graph)
+        if isinstance(name, ox.DefaultGraph):
+            return self.dataset.default_graph
+        return self.dataset.graph(_from_ox(name))
+
     def _dump(self, output: BinaryIO, fmt: str) -> None:
         plugin, _, keeps_graphs = EXPORT_FORMATS[fmt]
+        if fmt == "jsonld":
+            # Held in memory already; sorted so that each graph and subject is written once.
+            quads = sorted(
+                self.dataset.quads((None, None, None, None)),
+                key=lambda q: (_graph_key(q[3]), q[0].n3(), q[1].n3(), q[2].n3()),
+            )
+            write_jsonld((_ox_quad(q) for q in quads), output)
+            return
         if keeps_graphs:
             self.dataset.serialize(destination=output, format=plugin)
             return
@@ -641,6 +771,22 @@ class MemoryStore(Store):
 
     def __len__(self) -> int:
         return sum(1 for _ in self.dataset.quads((None, None, None, None)))
+
+
+def _graph_key(graph: Any) -> tuple[int, str]:
+    # rdflib's Dataset names the default graph None (or by its default-graph IRI).
+    identifier = getattr(graph, "identifier", graph)
+    if identifier is None or identifier == DATASET_DEFAULT_GRAPH_ID:
+        return (0, "")
+    return (1, identifier.n3())
+
+
+def _ox_quad(quad: tuple[Node, Node, Node, Any]) -> ox.Quad:
+    s, p, o, graph = quad
+    identifier = getattr(graph, "identifier", graph)
+    if _graph_key(identifier)[0] == 0:
+        return ox.Quad(_ox(s), _ox(p), _ox(o), ox.DefaultGraph())
+    return ox.Quad(_ox(s), _ox(p), _ox(o), _ox(identifier))
 
 
 def _ox(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
@@ -663,9 +809,67 @@ def _from_ox(term: Any) -> Node:
         if term.datatype.value == str(XSD.string):
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
-    from rdflib import BNode
-
     return BNode(term.value)
+
+
+def _dump_oxigraph(store: ox.Store, output: BinaryIO, fmt: str) -> None:
+    """Serialise an Oxigraph store: the dataset, or for triple formats the union graph.
+
+    Every format streams: Oxigraph's writers and kg's JSON-LD writer take the quads as
+    the store's indexes give them, so memory does not grow with the store.
+    """
+    _, rdf_format, keeps_graphs = EXPORT_FORMATS[fmt]
+    if fmt == "jsonld":
+        write_jsonld(store_quads(store), output)
+        return
+    if keeps_graphs:
+        store.dump(output, rdf_format)
+        return
+    # The union graph, graph by graph: a triple that several graphs state is written once
+    # per graph (parsers merge them). Removing the repeats would mean remembering every
+    # triple written, as a CONSTRUCT over the union does, and memory would grow with the
+    # store.
+    union = (quad.triple for quad in store.quads_for_pattern(None, None, None, None))
+    if fmt != "xml":
+        ox.serialize(union, output, rdf_format, prefixes=_PREFIXES_OUT)
+        return
+    # Oxigraph's RDF/XML writer leaves carriage returns raw, and XML parsers turn them
+    # into newlines; write them as character references instead.
+    ox.serialize(union, _XmlCarriageReturns(output), rdf_format, prefixes=_PREFIXES_OUT)
+
+
+# Prefixes for Turtle and for RDF/XML element names (the namespaces kg binds).
+_PREFIXES_OUT = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": str(XSD),
+    "kg": str(KG),
+    "kgid": str(ID),
+    "wd": str(WD),
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+}
+
+
+class _XmlCarriageReturns:
+    """A binary writer that turns each carriage return into ``&#13;`` on the way through.
+
+    In Oxigraph's RDF/XML a raw CR can only stand in literal text (IRIs cannot hold one,
+    and the markup uses line feeds); as a character reference XML parsers keep it.
+    """
+
+    def __init__(self, output: BinaryIO) -> None:
+        self._output = output
+
+    def write(self, data: bytes) -> int:
+        self._output.write(bytes(data).replace(b"\r", b"&#13;"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._output.flush()
 
 
 @register_backend("oxigraph")
@@ -677,6 +881,9 @@ class OxigraphStore(Store):
     ``read_only`` only refuses writes, it still takes the lock, because Oxigraph's own
     read-only mode is undefined while another process writes.
     """
+
+    # Quads written through _replace since the last flush to disk.
+    _unflushed: int = 0
 
     def __init__(self, location: str, *, read_only: bool = False, create: bool = True) -> None:
         path = Path(location or DEFAULT_STORE).expanduser()
@@ -718,22 +925,15 @@ class OxigraphStore(Store):
         actors: Sequence[URIRef],
         actor_triples: Sequence[Triple],
     ) -> None:
-        g, shared = _sparql_term(graph), _sparql_term(ACTORS_GRAPH)
-        parts = [f"DROP SILENT GRAPH {g}"]
-        if actors:
-            # The shared graph keeps the latest description of each actor, not a pile of
-            # every label it ever had.
-            values = " ".join(_sparql_term(a) for a in actors)
-            parts.append(
-                f"DELETE {{ GRAPH {shared} {{ ?a ?p ?o }} }} "
-                f"WHERE {{ GRAPH {shared} {{ VALUES ?a {{ {values} }} ?a ?p ?o }} }}"
-            )
-        body = [f"GRAPH {g} {{", *map(_sparql_triple, triples), "}"]
-        if actor_triples:
-            body += [f"GRAPH {shared} {{", *map(_sparql_triple, actor_triples), "}"]
-        parts.append("INSERT DATA {\n" + "\n".join(body) + "\n}")
         # One update request is one Oxigraph transaction: all of it or none survives a crash.
-        self.oxigraph.update(" ;\n".join(parts))
+        self.oxigraph.update(_replace_update(graph, triples, actors, actor_triples))
+        # RocksDB holds recent writes in memory until it flushes them: left alone, a long
+        # ingest's memory grows with every document (1.3 GB more after a million triples).
+        # Flushing every so many quads keeps it flat, and small buffers are faster too.
+        self._unflushed += len(triples) + len(actor_triples)
+        if self._unflushed >= _FLUSH_EVERY_QUADS:
+            self.oxigraph.flush()
+            self._unflushed = 0
 
     def _drop(self, graph: URIRef) -> None:
         self.oxigraph.update(f"DROP SILENT GRAPH {_sparql_term(graph)}")
@@ -764,27 +964,14 @@ class OxigraphStore(Store):
             if path.stat().st_size > _BULK_LOAD_BYTES
             else self.oxigraph.load
         )
+        source = jsonld_input(path) if fmt == "jsonld" else path
+        if isinstance(source, bytes):
+            load(source, rdf_format, base_iri=path.resolve().as_uri(), to_graph=target)
+            return
         load(path=path, format=rdf_format, base_iri=path.resolve().as_uri(), to_graph=target)
 
     def _dump(self, output: BinaryIO, fmt: str) -> None:
-        plugin, rdf_format, keeps_graphs = EXPORT_FORMATS[fmt]
-        if keeps_graphs:
-            self.oxigraph.dump(output, rdf_format)
-            return
-        union = self.oxigraph.query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
-        )
-        if fmt != "xml":
-            union.serialize(output, rdf_format)
-            return
-        # Oxigraph's RDF/XML writer leaves carriage returns raw, and XML parsers turn them
-        # into newlines; rdflib's writes them as character references.
-        graph = bind_namespaces(Graph())
-        for triple in union:
-            graph.add(
-                (_from_ox(triple.subject), _from_ox(triple.predicate), _from_ox(triple.object))
-            )
-        graph.serialize(destination=output, format=plugin)
+        _dump_oxigraph(self.oxigraph, output, fmt)
 
     def __len__(self) -> int:
         return len(self.oxigraph)
@@ -802,16 +989,544 @@ class OxigraphStore(Store):
         gc.collect()
 
 
+# --- the SPARQL server backend ------------------------------------------------------
+
+# Virtuoso keeps graphs of its own (its RDF views, ontologies, WebDAV and service
+# descriptions) in the same dataset; they are not kg's and stay out of counts and exports.
+_VIRTUOSO_GRAPHS = frozenset(
+    {
+        "http://www.openlinksw.com/schemas/virtrdf#",
+        "http://www.w3.org/2002/07/owl#",
+        "http://www.w3.org/ns/ldp#",
+    }
+)
+_VIRTUOSO_HOST_GRAPH = re.compile(r"^https?://[^/]+/(?:DAV/|sparql$)")
+# Triples per request when importing a file into a server.
+_IMPORT_BATCH = 20_000
+_SPARQL_TIMEOUT = 120.0
+# Subjects per query when reading the descriptions of many actors at once.
+_SUBJECTS_PER_QUERY = 200
+
+
+def _sparql_endpoints(location: str) -> tuple[str, str]:
+    """The query and update URLs of ``sparql:URL[#update=URL]``.
+
+    The update URL comes from the fragment (relative to the query URL), else from
+    ``$KG_SPARQL_UPDATE_URL``, else it is the query URL.
+
+    >>> _sparql_endpoints("http://h:3030/kg/query#update=update")
+    ('http://h:3030/kg/query', 'http://h:3030/kg/update')
+    """
+    url, _, fragment = location.strip().partition("#")
+    example = "e.g. sparql:http://localhost:8890/sparql"
+    if not url:
+        raise StoreError(f"a sparql: store needs the URL of a SPARQL endpoint, {example}")
+    update = None
+    if fragment:
+        options = urllib.parse.parse_qs(fragment, keep_blank_values=True)
+        unknown = sorted(set(options) - {"update"})
+        if unknown or not options:
+            raise StoreError(
+                f"unknown option {', '.join(unknown) or fragment!r} after '#' in the store URI; "
+                "the only one is update=URL (the SPARQL update endpoint)"
+            )
+        update = options["update"][-1]
+    update = urllib.parse.urljoin(url, update or os.environ.get("KG_SPARQL_UPDATE_URL") or url)
+    for endpoint in (url, update):
+        parts = urllib.parse.urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise StoreError(f"{endpoint!r} is not an http(s) URL of a SPARQL endpoint, {example}")
+        if parts.username is not None or parts.password is not None:
+            raise StoreError(
+                "put credentials in KG_SPARQL_USER and KG_SPARQL_PASSWORD, not in the store URL"
+            )
+    return url, update
+
+
+def _sparql_timeout() -> float:
+    text = os.environ.get("KG_SPARQL_TIMEOUT", "").strip()
+    if not text:
+        return _SPARQL_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise StoreError(f"KG_SPARQL_TIMEOUT={text!r} is not a positive number of seconds")
+    return seconds
+
+
+@cache
+def _query_prefixes() -> tuple[tuple[str, str], ...]:
+    """The prefixes queries may use undeclared, as on the embedded store (kg:, rdfs:, …)."""
+    graph = bind_namespaces(Graph())
+    return tuple(
+        (prefix, str(ns)) for prefix, ns in graph.namespaces() if prefix and prefix != "xml"
+    )
+
+
+def _import_term(term: Node) -> str:
+    if isinstance(term, BNode):
+        return f"_:{bnode_label(str(term))}"
+    return _sparql_term(term)
+
+
 @register_backend("sparql")
 class SparqlStore(Store):
-    """A SPARQL 1.1 server (not in this release)."""
+    """A SPARQL 1.1 server over HTTP: Virtuoso, Fuseki, GraphDB, Oxigraph server, ….
 
-    def __new__(cls, *args: object, **kwargs: object) -> SparqlStore:
-        # __new__, not __init__: the abstract methods would fail instantiation first.
-        raise StoreError(
-            "SPARQL server stores arrive in a later release; "
-            "use a directory (embedded Oxigraph) or memory: for now"
+    ``sparql:URL`` names the query endpoint. Updates go to the same URL unless the URI's
+    fragment names another (``sparql:http://host/kg/query#update=update``, relative to
+    the query URL) or ``$KG_SPARQL_UPDATE_URL`` does. ``$KG_SPARQL_USER`` and
+    ``$KG_SPARQL_PASSWORD`` answer HTTP basic or digest challenges, and
+    ``$KG_SPARQL_TIMEOUT`` is how many seconds to wait for an answer (default 120).
+
+    Queries run over the server's default graph, which must be the union of its named
+    graphs (Virtuoso's is; Fuseki needs ``unionDefaultGraph``, Oxigraph server
+    ``--union-default-graph``). Each document is replaced by one update request, one
+    transaction on the server. Requests are POSTed, so their size is not bound by URL
+    limits. Answers a server cuts off at its row limit are fetched again page by page;
+    ``self.dataset`` is a read-only rdflib view of the server's named graphs.
+    """
+
+    def __init__(self, location: str, *, read_only: bool = False, create: bool = True) -> None:
+        query_url, update_url = _sparql_endpoints(location)
+        super().__init__(f"sparql:{query_url}", read_only=read_only)
+        self.query_url = query_url
+        self.update_url = update_url
+        user = os.environ.get("KG_SPARQL_USER") or None
+        password = os.environ.get("KG_SPARQL_PASSWORD")
+        if password and user is None:
+            raise StoreError("KG_SPARQL_PASSWORD is set but KG_SPARQL_USER is not")
+        self._http = SparqlHttp(
+            [query_url, update_url], user=user, password=password, timeout=_sparql_timeout()
         )
+        self._virtuoso_errors = False
+        self.dataset = bind_namespaces(Dataset(store=_SparqlView(self), default_union=True))
+        self._check_server()
+
+    @property
+    def virtuoso(self) -> bool:
+        """Whether the server is Virtuoso (whose quirks the store works around): its
+        ``Server`` header says so, or, behind a proxy, one of its error messages did."""
+        return self._virtuoso_errors or "virtuoso" in self._http.server.lower()
+
+    def _check_server(self) -> None:
+        """Reach the server once, and check that its default graph shows the named ones."""
+        claim, ontology = _sparql_term(KG.Claim), _sparql_term(ONTOLOGY_GRAPH)
+        apart = self._ask(
+            f"ASK {{ GRAPH {ontology} {{ {claim} ?p ?o }} FILTER NOT EXISTS {{ {claim} ?p ?o }} }}"
+        )
+        if apart:
+            raise StoreError(
+                f"the default graph of the SPARQL server at {self.query_url} is not the union "
+                "of its named graphs, which kg queries need (Fuseki: unionDefaultGraph; "
+                "Oxigraph server: --union-default-graph)"
+            )
+
+    # -- requests --
+
+    def _refusal(self, error: RequestRejected, url: str, what: str) -> StoreError:
+        """A StoreError that says why the server refused a request, and what to do."""
+        status, message = error.status, error.message
+        if status == 401:
+            if self._http.user is None:
+                return StoreError(
+                    f"the SPARQL server at {url} wants credentials (HTTP 401): "
+                    "set KG_SPARQL_USER and KG_SPARQL_PASSWORD"
+                )
+            return StoreError(
+                f"the SPARQL server at {url} refused the credentials of "
+                f"KG_SPARQL_USER={self._http.user!r} (HTTP 401)"
+            )
+        if status == 404:
+            return StoreError(f"there is no SPARQL endpoint at {url} (HTTP 404)")
+        lowered = message.lower()
+        if status == 403 or "sr186" in lowered or "permission" in lowered:
+            hint = ""
+            if what == "update":
+                hint = (
+                    "; on Virtuoso grant SPARQL_UPDATE to the SPARQL user, or use the "
+                    "/sparql-auth endpoint with KG_SPARQL_USER and KG_SPARQL_PASSWORD"
+                )
+            return StoreError(
+                f"the SPARQL server at {url} does not allow this {what} "
+                f"(HTTP {status}): {message}{hint}"
+            )
+        if status in (502, 503, 504):
+            return StoreError(f"the SPARQL server at {url} is unavailable (HTTP {status})")
+        return StoreError(
+            f"the SPARQL server at {url} refused the {what} (HTTP {status}): {message}"
+        )
+
+    def _post_query(self, text: str, accept: str, *, mine: bool) -> Answer:
+        """POST a query. A refusal of a query of ours is a StoreError; of a caller's query
+        it stays a :class:`RequestRejected` unless it is about access or availability."""
+        try:
+            answer = self._http.post(self.query_url, {"query": text}, accept)
+        except RequestRejected as error:
+            if mine or error.status in (401, 403, 404, 502, 503, 504):
+                raise self._refusal(error, self.query_url, "query") from None
+            raise
+        state = answer.headers.get("X-SQL-State")
+        if state:
+            # Virtuoso's "anytime" answers: what it found before its time limit ran out.
+            detail = answer.headers.get("X-SQL-Message", state)
+            raise StoreError(
+                f"the SPARQL server at {self.query_url} returned a partial answer ({detail}); "
+                "on Virtuoso raise MaxQueryExecutionTime in the [SPARQL] section of virtuoso.ini"
+            )
+        return answer
+
+    def _rows(
+        self, answer: Answer, *, names_only: bool = False
+    ) -> tuple[list[str], list[dict[str, Node]], bool | None]:
+        if answer.content_type in ("application/sparql-results+xml", "application/xml"):
+            parsed = Result.parse(io.BytesIO(answer.body), format="xml")
+            if parsed.type == "ASK":
+                return [], [], bool(parsed.askAnswer)
+            names = [str(v) for v in parsed.vars or ()]
+            rows = [
+                {str(k): BNode(bnode_label(str(v))) if isinstance(v, BNode) else v
+                 for k, v in binding.items()}
+                for binding in parsed.bindings
+            ]  # fmt: skip
+            return names, rows, None
+        return json_rows(answer.body, names_only=names_only)
+
+    def _ask(self, text: str, *, mine: bool = True) -> bool:
+        answer = self._post_query(
+            text, f"{SELECT_TYPE}, application/sparql-results+xml;q=0.5", mine=mine
+        )
+        _, _, boolean = self._rows(answer)
+        return bool(boolean)
+
+    def _select(self, text: str, *, mine: bool = True) -> tuple[list[str], list[dict[str, Node]]]:
+        """Run a SELECT query; an answer cut off at the server's row limit is read again
+        in pages."""
+        answer = self._post_query(
+            text, f"{SELECT_TYPE}, application/sparql-results+xml;q=0.5", mine=mine
+        )
+        limit = (answer.headers.get("X-SPARQL-MaxRows") or "").strip()
+        if not limit.isdigit():
+            names, rows, _ = self._rows(answer)
+            return names, rows
+        # Virtuoso says it cut the answer off: read it again in pages, and only take the
+        # column names from this one.
+        names, _, _ = self._rows(answer, names_only=True)
+        return names, self._pages(text, names, int(limit), mine=mine)
+
+    def _pages(
+        self, text: str, names: Sequence[str], size: int, *, mine: bool
+    ) -> list[dict[str, Node]]:
+        """Read a SELECT answer page by page, the server returning at most ``size`` rows.
+
+        Virtuoso (``ResultSetMaxRows``) sends the first rows and a header saying it cut
+        them off. Pages are slices of the query as a subquery in a total order (its own
+        ORDER BY, then every projected variable), so they neither overlap nor leave gaps;
+        the row count is checked against the server's own count.
+        """
+        shape = query_shape(text)
+        if shape.form != "SELECT" or shape.where_close is None:
+            raise StoreError(
+                f"the SPARQL server at {self.query_url} cut the answer off at {size} rows"
+            )
+        prologue, body = text[: shape.body], text[shape.body :]
+        keys = " ".join(f"?{name}" for name in names)
+        if shape.order_by is not None:
+            # Its own order first, then every column, to break ties the same way each time.
+            at = shape.modifiers if shape.modifiers is not None else len(text)
+            ordered = f"{text[shape.body : at]}\n{keys}\n{text[at:]}"
+        else:
+            # Ordered around the query, not inside it: Virtuoso sorts at most 10,000 rows
+            # (MaxSortedTopRows) when a query has both ORDER BY and LIMIT.
+            ordered = f"SELECT * WHERE {{\n{{\n{body}\n}}\n}}\nORDER BY {keys}"
+        _, counted = self._select(
+            f"{prologue}SELECT (COUNT(*) AS ?kgRows) WHERE {{\n{{\n{body}\n}}\n}}", mine=mine
+        )
+        expected = int(counted[0]["kgRows"].toPython()) if counted else 0
+        rows: list[dict[str, Node]] = []
+        while len(rows) < expected:
+            page_text = (
+                f"{prologue}SELECT * WHERE {{\n{{\n{ordered}\n}}\n}}\n"
+                f"LIMIT {size} OFFSET {len(rows)}"
+            )
+            _, page, _ = self._rows(
+                self._post_query(
+                    page_text, f"{SELECT_TYPE}, application/sparql-results+xml;q=0.5", mine=mine
+                )
+            )
+            rows += page
+            if len(page) < size:
+                break
+        if len(rows) != expected:
+            raise StoreError(
+                f"the SPARQL server at {self.query_url} gave {len(rows)} rows page by page "
+                f"but counts {expected}; the store changed while it was read, try again"
+            )
+        logger.debug("read %d rows in pages of %d", len(rows), size)
+        return rows
+
+    def _update(self, text: str) -> None:
+        if self.read_only:
+            raise StoreError(f"the store at {self.location} was opened read-only")
+        # Without the DEFINE, Virtuoso compiles INSERT DATA into SQL text line by line and
+        # gives up past about 1,500 triples ("exceeded 10000 lines of code"). With it,
+        # Virtuoso hides some errors (a user without update rights, …) behind "add 'define
+        # sql:big-data-const 0'", and the plain request tells why. Either way the refused
+        # request changed nothing: Virtuoso refuses it before running any of it.
+        big = "DEFINE sql:big-data-const 1\n"
+        defined = self.virtuoso
+        try:
+            self._http.post_update(self.update_url, big + text if defined else text)
+            return
+        except RequestRejected as error:
+            failure = error
+        if not defined and failure.message.startswith("Virtuoso "):
+            self._virtuoso_errors = True  # behind a proxy that hides its Server header
+        retry = (defined and "big-data-const 0" in failure.message) or (
+            not defined and self.virtuoso
+        )
+        if retry:
+            try:
+                self._http.post_update(self.update_url, text if defined else big + text)
+                return
+            except RequestRejected as error:
+                failure = error
+        raise self._refusal(failure, self.update_url, "update")
+
+    def _server_graph(self, graph: Node) -> bool:
+        """Whether a graph belongs to the server itself rather than to kg."""
+        if not self.virtuoso:
+            return False
+        iri = str(graph)
+        return iri in _VIRTUOSO_GRAPHS or _VIRTUOSO_HOST_GRAPH.match(iri) is not None
+
+    def _quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: Node | None = None,
+    ) -> Iterator[tuple[Node, Node, Node, Node]]:
+        """The quads matching a pattern, in kg's graphs (not the server's own)."""
+        given = {"s": subject, "p": predicate, "o": obj, "g": graph}
+        if any(isinstance(term, BNode) for term in given.values()):
+            return  # a server's blank nodes cannot be named in a query
+        pattern = {k: f"?{k}" if t is None else _sparql_term(t) for k, t in given.items()}
+        where = f"GRAPH {pattern['g']} {{ {pattern['s']} {pattern['p']} {pattern['o']} }}"
+        unbound = [k for k, t in given.items() if t is None]
+        projection = " ".join(f"?{k}" for k in unbound) or "(1 AS ?found)"
+        _, rows = self._select(f"SELECT {projection} WHERE {{ {where} }}")
+        for row in rows:
+            s, p, o, g = (given[k] if given[k] is not None else row[k] for k in "spog")
+            if not self._server_graph(g):
+                yield s, p, o, g
+
+    # -- backend primitives --
+
+    def _replace(
+        self,
+        graph: URIRef,
+        triples: Sequence[Triple],
+        actors: Sequence[URIRef],
+        actor_triples: Sequence[Triple],
+    ) -> None:
+        # One request: the server runs it as one transaction, so readers and a crash see
+        # the old document or the new one, never a mix.
+        self._update(_replace_update(graph, triples, actors, actor_triples))
+
+    def _drop(self, graph: URIRef) -> None:
+        self._update(f"DROP SILENT GRAPH {_sparql_term(graph)}")
+
+    def _query(self, sparql: str, bindings: Mapping[str, Identifier]) -> Result:
+        # Only one SPARQL 1.1 query gets through: Virtuoso would run an update sent as a
+        # query, and rdflib's parser refuses updates and trailing text.
+        parseQuery(sparql)
+        shape = query_shape(sparql)
+        if shape.form is None:
+            raise ValueError("not a SPARQL query")
+        if bindings:
+            if shape.where_open is None or shape.short_construct:
+                raise QueryError("values can only be bound in a query with a WHERE { … } group")
+            names = list(bindings)
+            values = (
+                "VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+                + " ".join(_sparql_term(bindings[n]) for n in names) + ") }"
+            )  # fmt: skip
+            sparql = f"{sparql[: shape.where_open]}\n{values}\n{sparql[shape.where_open :]}"
+        prefixes = "".join(
+            f"PREFIX {prefix}: <{ns}>\n"
+            for prefix, ns in _query_prefixes()
+            if prefix not in shape.declared
+        )
+        text = prefixes + sparql
+        if shape.form == "ASK":
+            result = Result("ASK")
+            result.askAnswer = self._ask(text, mine=False)
+            return result
+        if shape.form == "SELECT":
+            names, rows = self._select(text, mine=False)
+            result = Result("SELECT")
+            result.vars = [Variable(name) for name in names]
+            result.bindings = [{Variable(k): v for k, v in row.items()} for row in rows]
+            return result
+        answer = self._post_query(text, GRAPH_TYPES, mine=False)
+        graph = Graph()
+        graph.parse(data=answer.body, format=GRAPH_PARSERS.get(answer.content_type, "turtle"))
+        result = Result(shape.form)
+        result.graph = graph
+        return result
+
+    def _triples(self, graph: URIRef, subject: Node | None = None) -> Iterable[Triple]:
+        return [(s, p, o) for s, p, o, _ in self._quads(subject, None, None, graph)]
+
+    def _subject_triples(self, graph: URIRef, subjects: Sequence[URIRef]) -> Iterable[Triple]:
+        found: list[Triple] = []
+        for start in range(0, len(subjects), _SUBJECTS_PER_QUERY):
+            chunk = " ".join(_sparql_term(s) for s in subjects[start : start + _SUBJECTS_PER_QUERY])
+            _, rows = self._select(
+                f"SELECT ?s ?p ?o WHERE {{ GRAPH {_sparql_term(graph)} "
+                f"{{ VALUES ?s {{ {chunk} }} ?s ?p ?o }} }}"
+            )
+            found += [(row["s"], row["p"], row["o"]) for row in rows]
+        return found
+
+    def _load(self, path: Path, fmt: str, to_graph: URIRef | None) -> None:
+        # Sent in batches, not one transaction: a server takes only so much per request.
+        # Triples outside any named graph go to the file's graph (a server has no
+        # default graph of its own to write to).
+        default = to_graph or URIRef(path.resolve().as_uri())
+        # JSON-LD that names kg's context gets the shipped copy, as on the other backends.
+        source = jsonld_input(path) if fmt == "jsonld" else path
+        options: dict[str, Any] = {"input": source} if isinstance(source, bytes) else {"path": path}
+        parsed: Iterable[ox.Quad] = ox.parse(
+            **options,
+            format=EXPORT_FORMATS[fmt][1],
+            base_iri=path.resolve().as_uri(),
+            rename_blank_nodes=True,
+        )
+        if path.stat().st_size <= _BULK_LOAD_BYTES:
+            parsed = list(parsed)  # a syntax error stops the import before anything is sent
+        batch: list[tuple[URIRef, Triple]] = []
+        blank: list[tuple[URIRef, Triple]] = []
+        for quad in parsed:
+            name = quad.graph_name
+            graph = default if isinstance(name, ox.DefaultGraph) else _from_ox(name)
+            if not isinstance(graph, URIRef):
+                raise BadInputError(str(path), "a graph named by a blank node cannot be stored")
+            triple = (_from_ox(quad.subject), _from_ox(quad.predicate), _from_ox(quad.object))
+            if any(isinstance(term, BNode) for term in triple):
+                blank.append((graph, triple))
+                continue
+            batch.append((graph, triple))
+            if len(batch) >= _IMPORT_BATCH:
+                self._insert(batch)
+                batch = []
+        if batch:
+            self._insert(batch)
+        if blank:
+            # Virtuoso refuses blank nodes in INSERT DATA; a template over an empty
+            # pattern mints them, the same node for the same label within one request.
+            by_graph: dict[URIRef, list[Triple]] = {}
+            for graph, triple in blank:
+                by_graph.setdefault(graph, []).append(triple)
+            body = "\n".join(
+                f"GRAPH {_sparql_term(g)} {{\n" + "\n".join(_statements(ts, _import_term)) + "\n}"
+                for g, ts in by_graph.items()
+            )
+            self._update(f"INSERT {{\n{body}\n}} WHERE {{}}")
+
+    def _insert(self, quads: Sequence[tuple[URIRef, Triple]]) -> None:
+        by_graph: dict[URIRef, list[Triple]] = {}
+        for graph, triple in quads:
+            by_graph.setdefault(graph, []).append(triple)
+        self._update(" ;\n".join(_insert_data(by_graph.items())))
+
+    def _dump(self, output: BinaryIO, fmt: str) -> None:
+        copy = ox.Store()
+        copy.extend(
+            ox.Quad(_ox(s), _ox(p), _ox(o), ox.NamedNode(str(g)))  # type: ignore[arg-type]
+            for s, p, o, g in self._quads()
+        )
+        _dump_oxigraph(copy, output, fmt)
+
+    def __len__(self) -> int:
+        _, rows = self._select(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        return sum(int(row["n"].toPython()) for row in rows if not self._server_graph(row["g"]))
+
+
+class _SparqlView(RdflibStore):
+    """rdflib's read-only view of a :class:`SparqlStore`, so ``store.dataset`` works as on
+    the other backends (``quads``, ``triples``, ``graphs``, ``query``)."""
+
+    context_aware = True
+    graph_aware = True
+    formula_aware = False
+    transaction_aware = False
+
+    def __init__(self, owner: SparqlStore) -> None:
+        super().__init__()
+        self._owner = owner
+        self._prefixes: dict[str, URIRef] = {}
+        self._graphs: dict[Node, Graph] = {}
+
+    def _graph(self, identifier: Node) -> Graph:
+        graph = self._graphs.get(identifier)
+        if graph is None:
+            graph = self._graphs[identifier] = Graph(store=self, identifier=identifier)  # type: ignore[arg-type]
+        return graph
+
+    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # type: ignore[override]
+        s, p, o = triple_pattern
+        if any(term is not None and not isinstance(term, Node) for term in (s, p, o)):
+            raise NotImplementedError("property paths in triple patterns")
+        graph = getattr(context, "identifier", context)
+        if graph == DATASET_DEFAULT_GRAPH_ID or isinstance(graph, BNode):
+            graph = None  # the default graph is the union
+        for qs, qp, qo, qg in self._owner._quads(s, p, o, graph):
+            yield (qs, qp, qo), iter([self._graph(qg)])
+
+    def contexts(self, triple: Any = None) -> Iterator[Graph]:  # type: ignore[override]
+        s, p, o = triple if triple is not None else (None, None, None)
+        seen = dict.fromkeys(g for *_, g in self._owner._quads(s, p, o))
+        return (self._graph(g) for g in seen)
+
+    def __len__(self, context: Any = None) -> int:
+        graph = getattr(context, "identifier", context)
+        if graph is None or graph == DATASET_DEFAULT_GRAPH_ID:
+            return len(self._owner)
+        return sum(1 for _ in self._owner._quads(None, None, None, graph))
+
+    def query(
+        self, query: Any, initNs: Any, initBindings: Any, queryGraph: Any, **kwargs: Any
+    ) -> Result:  # type: ignore[override]
+        if not isinstance(query, str):
+            raise NotImplementedError("prepared queries")
+        return self._owner._query(query, initBindings or {})
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        raise StoreError("store.dataset is read-only on a SPARQL server; use the Store methods")
+
+    addN = remove = add_graph = remove_graph = update = add
+
+    def bind(self, prefix: str, namespace: URIRef, override: bool = True) -> None:
+        if override or prefix not in self._prefixes:
+            for known, value in list(self._prefixes.items()):
+                if value == namespace:
+                    del self._prefixes[known]
+            self._prefixes[prefix] = URIRef(namespace)
+
+    def prefix(self, namespace: URIRef) -> str | None:
+        return next((p for p, ns in self._prefixes.items() if ns == namespace), None)
+
+    def namespace(self, prefix: str) -> URIRef | None:
+        return self._prefixes.get(prefix)
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        yield from self._prefixes.items()
 
 
 ONTOLOGY_GRAPH = ID["graph/ontology"]
@@ -825,7 +1540,8 @@ def open_store(
     """Open the store at ``uri`` (default: ``$KG_STORE``, else ``./kg-store``).
 
     ``PATH`` or ``oxigraph:PATH`` opens the embedded store, ``memory:`` a throwaway
-    in-memory one; the registry :data:`BACKENDS` lists every scheme.
+    in-memory one, ``sparql:URL`` a SPARQL server; the registry :data:`BACKENDS` lists
+    every scheme.
 
     >>> open_store("memory:").scheme
     'memory'

@@ -1,5 +1,6 @@
 """Stores: atomic replacement of a document's graph, queries over the union, filters,
-export/import, locking and crash safety, on the memory and the embedded Oxigraph backends."""
+export/import, locking and crash safety, on the memory, embedded Oxigraph and SPARQL server
+(a real Virtuoso) backends."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, URIRef
+from virtuoso import free_port
 
 from kg.errors import BadInputError, KgError, QueryError, StoreError, StoreLockedError
 from kg.model import Actor, ActorType, Claim, Document, Modality
@@ -54,9 +56,12 @@ def make_claims(doc: Document) -> list[Claim]:
     ]  # fmt: skip
 
 
-@pytest.fixture(params=["memory", "oxigraph"])
+@pytest.fixture(params=["memory", "oxigraph", "virtuoso"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    uri = "memory:" if request.param == "memory" else f"oxigraph:{tmp_path / 'store'}"
+    if request.param == "virtuoso":
+        uri = request.getfixturevalue("fresh_virtuoso")
+    else:
+        uri = "memory:" if request.param == "memory" else f"oxigraph:{tmp_path / 'store'}"
     with open_store(uri) as opened:
         yield opened
 
@@ -266,8 +271,8 @@ def test_open_store_schemes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert isinstance(open_store("memory:"), MemoryStore)
     with pytest.raises(StoreError, match="memory:"):
         open_store("ftp2://somewhere")
-    with pytest.raises(StoreError, match="later release"):
-        open_store("sparql:http://localhost:8890/sparql")
+    with pytest.raises(StoreError, match="cannot reach the SPARQL server"):
+        open_store(f"sparql:http://127.0.0.1:{free_port()}/sparql")
     monkeypatch.setenv("KG_STORE", str(tmp_path / "from-env"))
     with open_store() as env_store:
         assert isinstance(env_store, OxigraphStore)
@@ -360,11 +365,17 @@ with open_store(sys.argv[1]) as store:
 """
 
 
+@pytest.mark.parametrize("backend", ["oxigraph", "virtuoso"])
 @pytest.mark.parametrize("delay", [0.05, 0.3, 0.9])
-def test_a_killed_writer_leaves_only_whole_documents(tmp_path: Path, delay: float) -> None:
-    path = tmp_path / "store"
+def test_a_killed_writer_leaves_only_whole_documents(
+    request: pytest.FixtureRequest, tmp_path: Path, delay: float, backend: str
+) -> None:
+    if backend == "virtuoso":
+        path = request.getfixturevalue("fresh_virtuoso")
+    else:
+        path = str(tmp_path / "store")
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, cwd=REPO, text=True
+        [sys.executable, "-c", WRITER, path], stdout=subprocess.PIPE, cwd=REPO, text=True
     )
     try:
         assert writer.stdout is not None
@@ -374,7 +385,7 @@ def test_a_killed_writer_leaves_only_whole_documents(tmp_path: Path, delay: floa
     finally:
         writer.wait()
     assert writer.returncode == -signal.SIGKILL
-    with open_store(str(path), create=False) as store:
+    with open_store(path, create=False) as store:
         rows = store.documents()
         assert len(rows) == DOCUMENTS
         assert {row["claims"] for row in rows} == {CLAIMS_PER_DOCUMENT}

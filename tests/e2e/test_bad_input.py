@@ -159,19 +159,20 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def test_invalid_sparql(cli, sample_store):
-    result = cli("query", "SELECT ?s WHERE { ?s ?p }", "--store", sample_store)
+def test_invalid_sparql(cli, sample_store_uri):
+    result = cli("query", "SELECT ?s WHERE { ?s ?p }", "--store", sample_store_uri)
     assert result.exit_code == 1
     assert "Traceback" not in result.output + result.stderr
     assert "SPARQL" in one_error_line(result.stderr)
     assert result.stdout == ""
 
 
-def test_sparql_update_is_refused(cli, sample_store):
-    result = cli("query", "DELETE WHERE { ?s ?p ?o }", "--store", sample_store)
+def test_sparql_update_is_refused(cli, sample_store_uri):
+    # On a server too: Virtuoso would run an update sent to its query endpoint.
+    result = cli("query", "DELETE WHERE { ?s ?p ?o }", "--store", sample_store_uri)
     assert result.exit_code == 1
     assert "update" in one_error_line(result.stderr).lower()
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         assert store.stats()["documents"] == 25
 
 

@@ -21,6 +21,7 @@ from kg import open_store
 from kg.cli import EXPORT_FORMATS, main
 from kg.ontology import SCORING_LABELS
 from kg.rdf import actor_iri
+from kg.store import _canonical, _from_ox
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +80,16 @@ def claim_keys(store) -> set[tuple]:
     }
 
 
+def quad_keys(store) -> set[tuple]:
+    """The store's quads, exported as N-Quads, under value comparison."""
+    buffer = io.BytesIO()
+    store.export(buffer, "nq")
+    return {
+        (*(_canonical(_from_ox(t)) for t in (q.subject, q.predicate, q.object)), q.graph_name.value)
+        for q in ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS)
+    }
+
+
 def sample_txt_names(samples_dir: Path) -> set[str]:
     return {p.name for p in samples_dir.glob("*.txt")}
 
@@ -104,8 +115,8 @@ def test_every_command_has_help_with_an_example(cli, command):
 # --- ingest ---------------------------------------------------------------------------
 
 
-def test_ingest_then_stats_as_real_processes(tmp_path, kg_process, samples_dir, sample_store):
-    store_path = tmp_path / "store"
+def test_ingest_then_stats_as_real_processes(store_uri, kg_process, samples_dir, sample_store):
+    store_path = store_uri
     ingested = kg_process("ingest", samples_dir, "--store", store_path)
     assert ingested.returncode == 0, ingested.stderr
     assert "Traceback" not in ingested.stdout + ingested.stderr
@@ -131,8 +142,8 @@ def test_ingest_then_stats_as_real_processes(tmp_path, kg_process, samples_dir, 
         )
 
 
-def test_sample_store_holds_every_sample(sample_store, samples_dir):
-    with open_store(str(sample_store), read_only=True) as store:
+def test_sample_store_holds_every_sample(sample_store_uri, samples_dir):
+    with open_store(str(sample_store_uri), read_only=True) as store:
         numbers = store.stats()
         names = {d["name"] for d in store.documents()}
         documents = store.documents()
@@ -150,16 +161,27 @@ def test_sample_store_holds_every_sample(sample_store, samples_dir):
     assert len(names) == 25
 
 
-def test_dated_file_names_date_the_articles(sample_store, samples_dir):
+def test_server_store_holds_what_the_embedded_store_holds(sample_store, virtuoso_sample_store):
+    """The samples ingested into Virtuoso give the same documents, claims, counts and
+    quads as the samples ingested into the embedded store."""
+    with open_store(str(sample_store), read_only=True) as embedded:
+        expected = (embedded.stats(), embedded.documents(), claim_keys(embedded))
+        expected_quads = quad_keys(embedded)
+    with open_store(virtuoso_sample_store, read_only=True) as server:
+        assert (server.stats(), server.documents(), claim_keys(server)) == expected
+        assert quad_keys(server) == expected_quads
+
+
+def test_dated_file_names_date_the_articles(sample_store_uri, samples_dir):
     """README: a .txt file name that starts with YYYY-MM-DD dates the article."""
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         dates = {d["name"]: d["date"] for d in store.documents()}
     for name in sample_txt_names(samples_dir):
         assert dates[name] == name[:10], name
 
 
-def test_ingest_again_changes_nothing(tmp_path, cli, samples_dir):
-    store_path = tmp_path / "store"
+def test_ingest_again_changes_nothing(tmp_path, store_uri, cli, samples_dir):
+    store_path = store_uri
     first = cli("ingest", samples_dir, "--store", store_path)
     assert first.exit_code == 0, first.stderr
     assert summary_of(first.output)["stored"] == 25
@@ -209,8 +231,8 @@ def test_kg_store_variable_picks_the_store(tmp_path, cli, samples_dir, sample_st
         assert [d["name"] for d in store.documents()] == [article.name]
 
 
-def test_ingest_with_date_and_source(tmp_path, cli, samples_dir):
-    store_path = tmp_path / "store"
+def test_ingest_with_date_and_source(store_uri, cli, samples_dir):
+    store_path = store_uri
     article = samples_dir / "2024-10-18-korea-troops.txt"
     result = cli(
         "ingest", article, "--store", store_path, "--date", "2024-10-18", "--source", "Desk"
@@ -287,8 +309,8 @@ def test_extracting_the_gold_file_can_be_scored(tmp_path, cli, repo_root):
 NAMES_QUERY = "SELECT ?name WHERE { ?d a kg:Document ; kg:name ?name } ORDER BY ?name"
 
 
-def test_query_table(cli, sample_store, samples_dir):
-    result = cli("query", NAMES_QUERY, "--store", sample_store)
+def test_query_table(cli, sample_store_uri, samples_dir):
+    result = cli("query", NAMES_QUERY, "--store", sample_store_uri)
     assert result.exit_code == 0, result.stderr
     lines = result.output.rstrip("\n").splitlines()
     assert lines[0].strip() == "name"
@@ -297,8 +319,8 @@ def test_query_table(cli, sample_store, samples_dir):
         assert name in lines
 
 
-def test_query_csv(cli, sample_store):
-    result = cli("query", NAMES_QUERY, "--store", sample_store, "--format", "csv")
+def test_query_csv(cli, sample_store_uri):
+    result = cli("query", NAMES_QUERY, "--store", sample_store_uri, "--format", "csv")
     assert result.exit_code == 0, result.stderr
     rows = [row for row in csv.reader(io.StringIO(result.output)) if row]
     assert rows[0] == ["name"]
@@ -314,8 +336,8 @@ def test_query_tsv(cli, sample_store):
     assert len(lines) == 26
 
 
-def test_query_json(cli, sample_store):
-    result = cli("query", NAMES_QUERY, "--store", sample_store, "--format", "json")
+def test_query_json(cli, sample_store_uri):
+    result = cli("query", NAMES_QUERY, "--store", sample_store_uri, "--format", "json")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.output)
     assert document["head"]["vars"] == ["name"]
@@ -324,14 +346,14 @@ def test_query_json(cli, sample_store):
     assert {b["name"]["value"] for b in bindings} >= WIRE_IDS
 
 
-def test_query_saved_file(cli, sample_store, repo_root):
+def test_query_saved_file(cli, sample_store_uri, repo_root):
     query_file = repo_root / "data" / "queries" / "military-aid.rq"
-    result = cli("query", "--file", query_file, "--store", sample_store, "--format", "csv")
+    result = cli("query", "--file", query_file, "--store", sample_store_uri, "--format", "csv")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert rows
     assert {row["modality"] for row in rows} <= MODALITIES
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         military_aid = store.claims(relation="MILITARY_AID")
     assert {(r["provider"], r["recipient"]) for r in rows} == {
         (c.subject.label, c.object.label) for c in military_aid
@@ -355,17 +377,17 @@ def test_query_output_ends_with_one_line_break(cli, sample_store, fmt):
         ("ASK { ?d a kg:NoSuchClass }", "false"),
     ],
 )
-def test_query_ask(cli, sample_store, sparql, answer):
-    result = cli("query", sparql, "--store", sample_store)
+def test_query_ask(cli, sample_store_uri, sparql, answer):
+    result = cli("query", sparql, "--store", sample_store_uri)
     assert result.exit_code == 0, result.stderr
     assert result.output.strip() == answer
 
 
-def test_query_help_example_finds_asserted_claims(cli, sample_store):
+def test_query_help_example_finds_asserted_claims(cli, sample_store_uri):
     """`kg query --help` shows `SELECT ?s ?o WHERE { ?s kg:militaryAid ?o }`; the design
     says asserted claims also give the direct triple under their scoring label's property,
     so that query must find every asserted MILITARY_AID pair."""
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         asserted = {
             (str(actor_iri(c.subject)), str(actor_iri(c.object)))
             for c in store.claims(relation="MILITARY_AID", modality="asserted")
@@ -375,7 +397,7 @@ def test_query_help_example_finds_asserted_claims(cli, sample_store):
         "query",
         "SELECT ?s ?o WHERE { ?s kg:militaryAid ?o }",
         "--store",
-        sample_store,
+        sample_store_uri,
         "--format",
         "csv",
     )
@@ -387,12 +409,12 @@ def test_query_help_example_finds_asserted_claims(cli, sample_store):
 # --- show -----------------------------------------------------------------------------
 
 
-def test_show_actor_text(cli, sample_store):
-    result = cli("show", "North Korea", "--store", sample_store)
+def test_show_actor_text(cli, sample_store_uri):
+    result = cli("show", "North Korea", "--store", sample_store_uri)
     assert result.exit_code == 0, result.stderr
     headings = [line for line in result.output.splitlines() if line in SCORING_LABELS]
     assert headings
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         claims = store.claims(actor="North Korea")
     assert claims
     assert set(headings) == {c.relation.label for c in claims}
@@ -400,8 +422,8 @@ def test_show_actor_text(cli, sample_store):
         assert f"“{claim.evidence}”" in result.output
 
 
-def test_show_actor_json_and_by_qid(cli, sample_store):
-    by_name = cli("show", "North Korea", "--store", sample_store, "--format", "json")
+def test_show_actor_json_and_by_qid(cli, sample_store_uri):
+    by_name = cli("show", "North Korea", "--store", sample_store_uri, "--format", "json")
     assert by_name.exit_code == 0, by_name.stderr
     grouped = json.loads(by_name.output)
     assert grouped and set(grouped) <= set(SCORING_LABELS)
@@ -410,15 +432,15 @@ def test_show_actor_json_and_by_qid(cli, sample_store):
             assert item["relation"] == label
             assert item["evidence"]
             assert "North Korea" in (item["subject"], item["object"])
-    by_qid = cli("show", "Q423", "--store", sample_store, "--format", "json")
+    by_qid = cli("show", "Q423", "--store", sample_store_uri, "--format", "json")
     assert json.loads(by_qid.output) == grouped
 
 
-def test_show_unknown_actor(cli, sample_store):
-    result = cli("show", "Atlantis", "--store", sample_store)
+def test_show_unknown_actor(cli, sample_store_uri):
+    result = cli("show", "Atlantis", "--store", sample_store_uri)
     assert result.exit_code == 0, result.stderr
     assert result.output.strip() == "no claims about 'Atlantis' in the store"
-    as_json = cli("show", "Atlantis", "--store", sample_store, "--format", "json")
+    as_json = cli("show", "Atlantis", "--store", sample_store_uri, "--format", "json")
     assert as_json.exit_code == 0
     assert json.loads(as_json.output) == {}
 
@@ -426,10 +448,10 @@ def test_show_unknown_actor(cli, sample_store):
 # --- stats ----------------------------------------------------------------------------
 
 
-def test_stats_text(cli, sample_store):
-    result = cli("stats", "--store", sample_store)
+def test_stats_text(cli, sample_store_uri):
+    result = cli("stats", "--store", sample_store_uri)
     assert result.exit_code == 0, result.stderr
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         numbers = store.stats()
     line = STATS_LINE.search(result.output)
     assert line, result.output
@@ -441,10 +463,10 @@ def test_stats_text(cli, sample_store):
         assert re.search(rf"^  {label}\s+{count}$", result.output, re.MULTILINE), label
 
 
-def test_stats_json(cli, sample_store):
-    result = cli("stats", "--store", sample_store, "--format", "json")
+def test_stats_json(cli, sample_store_uri):
+    result = cli("stats", "--store", sample_store_uri, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         assert json.loads(result.output) == store.stats()
 
 
@@ -459,9 +481,9 @@ REMOTE_ASSET = re.compile(
 )
 
 
-def test_viz_writes_an_offline_page(tmp_path, cli, sample_store):
+def test_viz_writes_an_offline_page(tmp_path, cli, sample_store_uri):
     output = tmp_path / "out" / "graph.html"
-    result = cli("viz", "--store", sample_store, "-o", output)
+    result = cli("viz", "--store", sample_store_uri, "-o", output)
     assert result.exit_code == 0, result.stderr
     assert re.search(r"\d+ actors, \d+ relations → ", result.output)
     page = output.read_text("utf-8")
@@ -475,12 +497,12 @@ def test_viz_writes_an_offline_page(tmp_path, cli, sample_store):
 
 
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
-def test_export_format_parses(tmp_path, cli, sample_store, fmt):
+def test_export_format_parses(tmp_path, cli, sample_store_uri, fmt):
     output = tmp_path / f"export.{fmt}"
-    result = cli("export", "--store", sample_store, "--format", fmt, "-o", output)
+    result = cli("export", "--store", sample_store_uri, "--format", fmt, "-o", output)
     assert result.exit_code == 0, result.stderr
     quads = list(ox.parse(path=output, format=OX_FORMATS[fmt]))
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         total = len(store)
     if fmt in ("nq", "trig", "jsonld"):
         assert len(quads) == total
@@ -489,20 +511,20 @@ def test_export_format_parses(tmp_path, cli, sample_store, fmt):
         assert 0 < len(set(quads)) <= total
 
 
-def test_export_to_stdout(cli, sample_store):
-    result = cli("export", "--store", sample_store, "--format", "nt")
+def test_export_to_stdout(cli, sample_store_uri):
+    result = cli("export", "--store", sample_store_uri, "--format", "nt")
     assert result.exit_code == 0, result.stderr
     assert len(list(ox.parse(result.stdout_bytes, format=ox.RdfFormat.N_TRIPLES))) > 0
 
 
-def test_import_of_an_export_restores_the_claims(tmp_path, cli, sample_store):
+def test_import_of_an_export_restores_the_claims(tmp_path, cli, sample_store_uri, store_uri):
     backup = tmp_path / "backup.nq"
-    assert cli("export", "--store", sample_store, "--format", "nq", "-o", backup).exit_code == 0
-    restored = tmp_path / "restored"
+    assert cli("export", "--store", sample_store_uri, "--format", "nq", "-o", backup).exit_code == 0
+    restored = store_uri
     result = cli("import", backup, "--store", restored)
     assert result.exit_code == 0, result.stderr
     assert re.search(rf"{re.escape(str(backup))}: \d+ triples", result.output)
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         original_stats, original_keys = store.stats(), claim_keys(store)
     with open_store(str(restored), read_only=True) as store:
         restored_stats, restored_keys = store.stats(), claim_keys(store)
@@ -523,12 +545,12 @@ def test_min_confidence_filters_extraction(cli, samples_dir):
     assert len(kept) < len(everything)
 
 
-def test_min_confidence_filters_show(cli, sample_store):
+def test_min_confidence_filters_show(cli, sample_store_uri):
     everything = json.loads(
-        cli("show", "North Korea", "--store", sample_store, "--format", "json").output
+        cli("show", "North Korea", "--store", sample_store_uri, "--format", "json").output
     )
     strict = cli(
-        "show", "North Korea", "--store", sample_store, "--format", "json",
+        "show", "North Korea", "--store", sample_store_uri, "--format", "json",
         "--min-confidence", "0.8",
     )  # fmt: skip
     assert strict.exit_code == 0, strict.stderr
@@ -612,12 +634,12 @@ def test_import_gdelt_events(tmp_path, cli, repo_root):
         assert opened.stats()["claims"] == len(opened.claims())
 
 
-def test_saved_queries_are_listed_and_run_with_bound_parameters(cli, sample_store):
+def test_saved_queries_are_listed_and_run_with_bound_parameters(cli, sample_store_uri):
     listing = cli("queries")
     assert listing.exit_code == 0, listing.stderr
     assert sum(1 for line in listing.output.splitlines() if not line.startswith(" ")) >= 12
     result = cli(
-        "query", "--store", sample_store, "--saved", "arms-suppliers-of",
+        "query", "--store", sample_store_uri, "--saved", "arms-suppliers-of",
         "--param", "actor=Russia", "--format", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -626,27 +648,27 @@ def test_saved_queries_are_listed_and_run_with_bound_parameters(cli, sample_stor
     assert "North Korea" in suppliers
 
 
-def test_saved_query_injection_is_refused(cli, sample_store):
-    with open_store(str(sample_store), read_only=True) as store:
+def test_saved_query_injection_is_refused(cli, sample_store_uri):
+    with open_store(str(sample_store_uri), read_only=True) as store:
         before = len(store)
     hostile = cli(
-        "query", "--store", sample_store, "--saved", "arms-suppliers-of",
+        "query", "--store", sample_store_uri, "--saved", "arms-suppliers-of",
         "--param", 'actor="} ; DROP ALL ; #',
     )  # fmt: skip
     assert hostile.exit_code == 1
     assert "Traceback" not in hostile.stderr
-    with open_store(str(sample_store), read_only=True) as store:
+    with open_store(str(sample_store_uri), read_only=True) as store:
         assert len(store) == before
 
 
 def test_validate_accepts_the_ingested_samples_and_catches_a_broken_claim(
-    tmp_path, cli, sample_store
+    tmp_path, cli, sample_store_uri
 ):
-    ok = cli("validate", "--store", sample_store)
+    ok = cli("validate", "--store", sample_store_uri)
     assert ok.exit_code == 0, ok.output + ok.stderr
     assert "conforms" in ok.output
     dump = tmp_path / "store.nt"
-    assert cli("export", "--store", sample_store, "--format", "nt", "-o", dump).exit_code == 0
+    assert cli("export", "--store", sample_store_uri, "--format", "nt", "-o", dump).exit_code == 0
     lines = dump.read_text("utf-8").splitlines()
     broken = [line for line in lines if "ontology#confidence>" not in line]
     assert len(broken) < len(lines)
