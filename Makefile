@@ -41,8 +41,14 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench: every benchmark at a modest size (about 15 min on 2 cores); see bench/README.md
 bench: install
-	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/extract.py --jobs 2
+	$(BIN)/python bench/store.py --triples 100000
+	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/ingest_memory.py --articles 1000 --articles 5000 --jobs 2
+	$(BIN)/python bench/infer.py --claims 20000 --repeat 3
+	$(BIN)/python bench/export.py --quads 250000
 
 clean:
 	rm -rf $(STORE) exports/*.html exports/*.nq exports/*.ttl .pytest_cache

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import IO, Any
 
+from kg.errors import KgError
 from kg.extract import Extractor
 from kg.ingest import read_documents
 from kg.model import Claim, Document, InputProblem
@@ -35,6 +36,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
+
+# Where ingest runs extraction: local processes, or a Dask cluster (kg.distributed).
+EXECUTORS = ("local", "dask")
 
 
 @dataclass
@@ -74,13 +78,24 @@ def ingest(
     refresh: bool = False,
     extractor: Extractor | None = None,
     progress: Callable[[IngestReport], None] | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Read articles, extract their claims and store each document atomically.
 
     Documents already in the store (same text, hence same id) are skipped unless
     ``refresh`` is set, so an interrupted ingest resumes where it stopped. Bad inputs
     are collected in the report's ``problems``; the batch goes on past them.
+
+    ``executor="local"`` extracts in ``jobs`` local processes; ``executor="dask"`` on the
+    Dask cluster whose scheduler is at ``scheduler`` (``tcp://host:8786``, or ``"local"``
+    for a LocalCluster of ``jobs`` processes; see :mod:`kg.distributed`). Either way the
+    documents are written here, one transaction each.
     """
+    if executor not in EXECUTORS:
+        raise KgError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
+    if executor == "dask" and not scheduler:
+        raise KgError("the dask executor needs a scheduler address, e.g. tcp://HOST:8786")
     report = IngestReport()
     extractor = extractor or Extractor()
     docs = _documents_only(read_documents(paths, date=date, source=source), report.problems)
@@ -101,7 +116,16 @@ def ingest(
     first = next(todo, None)
     if first is None:  # everything is stored already: no need to load the model
         return report
-    for doc, result in extractor.extract_many(chain([first], todo), n_process=jobs):
+    if executor == "dask":
+        from kg.distributed import extract_on_dask  # imports dask: only when asked for
+
+        assert scheduler is not None
+        results = extract_on_dask(
+            chain([first], todo), scheduler, batch_size=extractor.batch_size, workers=jobs
+        )
+    else:
+        results = extractor.extract_many(chain([first], todo), n_process=jobs)
+    for doc, result in results:
         if isinstance(result, InputProblem):
             report.problems.append(result)
             continue
@@ -109,6 +133,8 @@ def ingest(
             report.stored += 1
         else:
             report.unchanged += 1
+        if not refresh:  # the store now answers for it: keep only documents in flight
+            seen.discard(doc.doc_id)
         report.claims += len(result)
         if progress:
             progress(report)

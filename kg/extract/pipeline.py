@@ -67,16 +67,24 @@ class Extractor:
     ) -> Iterator[tuple[Document, list[Claim] | InputProblem]]:
         """Claims of each document, streaming, in input order.
 
-        A document whose rules fail yields an :class:`InputProblem` instead of claims, so
-        one odd article never stops a batch. With ``n_process`` > 1 whole documents (parse
-        and rules) go to worker processes that each load the model once; at most a few
+        A document whose rules fail, or that is longer than the parser accepts
+        (``nlp.max_length``), yields an :class:`InputProblem` instead of claims, so one odd
+        article never stops a batch. With ``n_process`` > 1 whole documents (parse and
+        rules) go to worker processes that each load the model once; at most a few
         batches are in flight, so memory stays flat however long the stream.
         """
         if n_process > 1:
             yield from self._extract_in_workers(documents, n_process)
             return
-        pairs = ((doc.text, doc) for doc in documents)
+        limit = self.nlp.max_length
+        # An over-long text would make spaCy raise and lose the batch: parse "" instead.
+        pairs = ((doc.text if len(doc.text) <= limit else "", doc) for doc in documents)
         for parsed, document in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):
+            if len(document.text) > limit:
+                where = document.origin or document.name
+                reason = f"too long to parse: {len(document.text):,} characters (at most {limit:,})"
+                yield document, InputProblem(where, reason)
+                continue
             yield document, self._claims_or_problem(document, parsed)
 
     def _claims_or_problem(self, document: Document, parsed: Doc) -> list[Claim] | InputProblem:
