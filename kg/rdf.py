@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 from urllib.parse import quote, unquote, urlsplit
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.graph import ConjunctiveGraph
 from rdflib.term import Node
@@ -162,13 +164,30 @@ def _int_literal(value: int) -> Literal:
     return Literal(str(int(value)), datatype=XSD.integer)
 
 
+# Characters no IRI may hold: controls, space and the delimiters of RFC 3987 (the store
+# refuses an IRI with any of them).
+_NOT_IN_IRI = re.compile(r'[\x00-\x20\x7f<>"{}|^`\\]')
+
+
 def _url_term(url: str) -> Node:
-    """An IRI when ``url`` is an absolute http(s) URL that is a valid IRI, else a literal."""
-    parts = urlsplit(url)
-    bad = set(' <>"{}|\\^`\n\r\t')
-    if parts.scheme in ("http", "https") and parts.netloc and not bad.intersection(url):
-        return URIRef(url)
-    return Literal(url)
+    """An IRI when ``url`` is an absolute http(s) URL that is a valid IRI, else a literal.
+
+    >>> _url_term("http://[oops/a")
+    rdflib.term.Literal('http://[oops/a')
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[oops" (an unclosed IPv6 host)
+        return Literal(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or _NOT_IN_IRI.search(url):
+        return Literal(url)
+    try:
+        # RFC 3987 in full (code points such as U+0080 or U+FFFE, percent escapes, hosts),
+        # checked by the parser the store itself uses.
+        ox.NamedNode(url)
+    except ValueError:
+        return Literal(url)
+    return URIRef(url)
 
 
 # --- RDF from the model -------------------------------------------------------------

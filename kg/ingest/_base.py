@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +84,20 @@ def make_document(
     text = (text or "").strip()
     if not text:
         return InputProblem(str(path), empty_reason, line)
+    if name == path.name and _SURROGATE.search(name):
+        # A file name that is not valid UTF-8 (Python keeps its bytes as surrogates).
+        name = os.fsencode(name).decode("utf-8", errors="replace")
+    fields = {"text": text, "id": name, "title": title, "url": url, "source": source}
+    for field_name, value in fields.items():
+        # A JSON "\ud800" escape or an XML "&#xD800;" reference gives Python a lone UTF-16
+        # surrogate, which no UTF-8 text (the document hash, the store) can hold.
+        if value and (found := _SURROGATE.search(value)):
+            return InputProblem(
+                str(path),
+                f"field '{field_name}' contains U+{ord(found.group()):04X}, a lone UTF-16 "
+                "surrogate (an invalid escape); fix or drop that character",
+                line,
+            )
     limit = options.limits.max_text_chars
     if len(text) > limit:
         return InputProblem(
@@ -98,6 +114,9 @@ def make_document(
         source=options.source or _clean_optional(source),
         origin=origin,
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _clean_optional(value: str | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Bytes to text: UTF-8 first, UTF-16/32 when a BOM says so, cp1252 as a last resort."""
+"""Bytes to text: UTF-8 first, UTF-16/32 when a BOM (or, for UTF-16, the zero bytes of ASCII
+text) says so, cp1252 as a last resort."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ __all__ = [
     "BINARY_REASON",
     "DecodeError",
     "bom_encoding",
+    "bomless_utf16",
     "decode_bytes",
     "has_unicode_bom",
     "html_declared_charset",
@@ -49,8 +51,42 @@ def has_unicode_bom(data: bytes) -> bool:
 
 
 def looks_binary(data: bytes) -> bool:
-    """NUL bytes without a UTF-16/32 BOM: no text format we read contains them."""
-    return b"\0" in data and not has_unicode_bom(data)
+    """NUL bytes without a UTF-16/32 BOM, and not UTF-16 without one either: no text format
+    we read contains them."""
+    return b"\0" in data and not has_unicode_bom(data) and bomless_utf16(data) is None
+
+
+# Control characters that plain text does not hold (tab, line breaks and form feed do).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_SNIFF_BYTES = 8192
+
+
+def bomless_utf16(data: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when bytes without a BOM are UTF-16 text, else None.
+
+    In UTF-16, every character of the ASCII range (letters, spaces, digits, punctuation)
+    has a zero byte, always on the same side: odd offsets for little-endian, even ones for
+    big-endian. Binary data has zero bytes on both sides. The start of the file must also
+    decode to text without control characters.
+
+    >>> bomless_utf16("Talks resumed.".encode("utf-16-le"))
+    'utf-16-le'
+    >>> bomless_utf16(bytes(range(256)) * 4) is None
+    True
+    """
+    sample = data[:_SNIFF_BYTES]
+    sample = sample[: len(sample) - len(sample) % 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    # Mostly-ASCII text puts a zero in nearly every code unit; ask for a quarter of them.
+    if len(sample) < 2 or (even and odd) or max(even, odd) * 4 < len(sample) // 2:
+        return None
+    encoding = "utf-16-le" if odd else "utf-16-be"
+    try:
+        # Incremental: the sample may end inside a surrogate pair.
+        text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return None
+    return None if _CONTROL.search(text) else encoding
 
 
 def decode_bytes(data: bytes, *, where: str = "", declared: str | None = None) -> str:
@@ -70,7 +106,14 @@ def decode_bytes(data: bytes, *, where: str = "", declared: str | None = None) -
         except UnicodeDecodeError as err:
             raise DecodeError(_UNDECODABLE_REASON) from err
     if b"\0" in data:
-        raise DecodeError(BINARY_REASON)
+        encoding = bomless_utf16(data)
+        if encoding is None:
+            raise DecodeError(BINARY_REASON)
+        log.debug("%s: no byte-order mark; read it as %s", where or "input", encoding)
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as err:
+            raise DecodeError(_UNDECODABLE_REASON) from err
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -87,8 +87,20 @@ def _walk_dir(
             yield from _walk_dir(child, suffixes, seen_dirs)
         elif is_file and suffix_of(child) in suffixes:
             yield child
+        elif not is_file and suffix_of(child) in suffixes and entry.is_symlink():
+            # A link to an article that is gone (or to itself): say so, as for a link
+            # named on the command line, rather than skip it silently.
+            yield InputProblem(str(child), f"broken symbolic link ({_link_reason(child)})")
         else:
             log.debug("%s: not a supported input file; skipped", child)
+
+
+def _link_reason(link: Path) -> str:
+    try:
+        link.stat()
+    except OSError as err:
+        return _os_reason(err)
+    return "not a regular file"
 
 
 _PROJECT_FILES = {"README", "LICENSE", "LICENCE", "CHANGELOG", "CONTRIBUTING", "NOTICE"}

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import lxml.etree
+import lxml.html
 import trafilatura
 
 from kg.ingest._base import ReadOptions, make_document
@@ -55,7 +57,7 @@ def read_html(path: Path, options: ReadOptions) -> Iterator[Document | InputProb
         yield InputProblem(str(path), f"could not parse the HTML page: {err}")
         return
     if extracted is None:
-        yield InputProblem(str(path), NO_TEXT_REASON)
+        yield InputProblem(str(path), _parser_limit(page) or NO_TEXT_REASON)
         return
     title = extracted.title
     text = _drop_repeated_title(extracted.text or "", title)
@@ -71,6 +73,27 @@ def read_html(path: Path, options: ReadOptions) -> Iterator[Document | InputProb
         source=extracted.sitename,
         empty_reason=NO_TEXT_REASON,
     )
+
+
+# libxml2's HTML parser stops at these limits and drops the rest of the page silently.
+_PARSER_LIMITS = (
+    ("excessive depth", "elements are nested more than 256 deep"),
+    ("buffer size limit", "a run of text is longer than the parser's 10 MB limit"),
+)
+
+
+def _parser_limit(page: str) -> str | None:
+    """Why the page had no text, when the reason is a limit of the HTML parser."""
+    parser = lxml.html.HTMLParser()
+    try:
+        lxml.html.document_fromstring(page, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    messages = " ".join(error.message.lower() for error in parser.error_log)
+    for needle, reason in _PARSER_LIMITS:
+        if needle in messages:
+            return f"{NO_TEXT_REASON}: the HTML parser stops reading where {reason}"
+    return None
 
 
 def _drop_repeated_title(text: str, title: str | None) -> str:

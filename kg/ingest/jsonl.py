@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from kg.ingest._base import ReadOptions, format_limit, format_size, make_document
 from kg.ingest._dates import parse_date
-from kg.ingest._decode import BINARY_REASON, bom_encoding
+from kg.ingest._decode import BINARY_REASON, bom_encoding, bomless_utf16
 from kg.model import Document, InputProblem
 
 __all__ = ["read_jsonl"]
@@ -72,17 +72,19 @@ def _read_stream(
         yield InputProblem(str(path), "file is empty")
         return
     found = bom_encoding(head)
+    codec = None
     if found is None and b"\0" in head:
-        yield InputProblem(str(path), BINARY_REASON)
-        return
-    stream: IO[bytes] | IO[str]
-    if found and found[0] != "utf-8":
-        # UTF-16/32 lines cannot be split on b"\n"; let a text layer decode them. The
-        # generic codec name consumes the BOM.
+        codec = bomless_utf16(head)
+        if codec is None:
+            yield InputProblem(str(path), BINARY_REASON)
+            return
+    elif found and found[0] != "utf-8":
+        # The generic codec name consumes the BOM.
         codec = "utf-16" if found[0].startswith("utf-16") else "utf-32"
-        stream = io.TextIOWrapper(handle, encoding=codec, errors="replace")
-    else:
-        stream = handle
+    # UTF-16/32 lines cannot be split on b"\n"; let a text layer decode them.
+    stream: IO[bytes] | IO[str] = (
+        io.TextIOWrapper(handle, encoding=codec, errors="replace") if codec else handle
+    )
     warned_cp1252 = False
     any_line = False
     limit = options.limits.max_line_bytes
@@ -147,7 +149,9 @@ def _parse_line(
         return InputProblem(str(path), reason, lineno)
 
     try:
-        record = json.loads(line)
+        # Without its line break: an unterminated string then reads as one, not as a
+        # "control character" error.
+        record = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as err:
         return problem(f"line is not valid JSON: {err.msg} (col {err.colno})")
     except RecursionError:

@@ -35,6 +35,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
+from kg.errors import BadInputError
 from kg.io._streams import Destination, text_output
 from kg.model import Actor, ActorType, Claim, Document, InputProblem, Modality, Relation
 
@@ -308,12 +309,19 @@ def read_claims_csv(
     ``relation_name`` (or ``relation_label``) are required; an actor given by key alone is
     completed from the gazetteer, modality defaults to asserted, confidence to 1.
     """
-    if isinstance(source, (str, os.PathLike)):
-        name = str(source)
-        with open(source, encoding="utf-8-sig", newline="") as handle:
-            yield from _read(handle, name)
-    else:
-        yield from _read(source, getattr(source, "name", "<stream>"))
+    name = str(source) if isinstance(source, (str, os.PathLike)) else None
+    name = name or getattr(source, "name", "<stream>")
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, encoding="utf-8-sig", newline="") as handle:
+                yield from _read(handle, name)
+        else:
+            yield from _read(source, name)
+    except UnicodeDecodeError:
+        # Documents are yielded only at the end, so nothing of this file gets stored.
+        raise BadInputError(name, "not UTF-8 text; save the CSV as UTF-8") from None
+    except csv.Error as error:
+        raise BadInputError(name, f"not a readable CSV file: {error}") from None
 
 
 def _read(

@@ -38,6 +38,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO
 
+from kg.errors import BadInputError
 from kg.model import Actor, Claim, Document, InputProblem, Modality, Relation
 
 __all__ = [
@@ -179,13 +180,31 @@ class GdeltStats:
 def _open_rows(path: Path) -> Iterator[IO[str]]:
     """The export as text; a ``.zip`` as GDELT distributes it is read without unpacking."""
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            member = archive.namelist()[0]
-            with archive.open(member) as raw:
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise BadInputError(str(path), "not a zip archive") from None
+        with archive:
+            members = archive.namelist()
+            if not members:
+                raise BadInputError(str(path), "the zip archive is empty")
+            with archive.open(members[0]) as raw:
                 yield io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
     else:
         with open(path, encoding="utf-8", errors="replace", newline="") as handle:
             yield handle
+
+
+def _rows(reader: Iterator[list[str]]) -> Iterator[list[str] | csv.Error]:
+    """The reader's rows, with the error in place of a row the csv module cannot read (a
+    field over its size limit); the reader goes on with the next line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield error
 
 
 def _number(text: str, kind: type, column: str) -> int | float:
@@ -277,8 +296,13 @@ def read_gdelt_events(
     events: dict[str, list[tuple[int, Claim]]] = {}
     with _open_rows(path) as handle:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        for cells in reader:
+        for cells in _rows(reader):
             line = reader.line_num
+            if isinstance(cells, csv.Error):
+                stats.rows += 1
+                stats.problems += 1
+                yield InputProblem(name, f"unreadable row: {cells}", line)
+                continue
             if not any(c.strip() for c in cells):
                 continue
             stats.rows += 1
