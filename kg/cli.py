@@ -193,7 +193,8 @@ def store_option() -> Callable:
         default=DEFAULT_STORE,
         show_default=True,
         metavar="URI",
-        help="Store: a folder (embedded Oxigraph), oxigraph:PATH, or memory:. "
+        help="Store: a folder (embedded Oxigraph), oxigraph:PATH, memory:, or sparql:URL "
+        "(a SPARQL 1.1 server; credentials from $KG_SPARQL_USER/$KG_SPARQL_PASSWORD). "
         "Default from $KG_STORE.",
     )
 
@@ -268,6 +269,19 @@ def _progress_printer() -> Callable[[api.IngestReport], None] | None:
 @click.option("--source", help="Source name for every article read.")
 @click.option("-j", "--jobs", default=1, show_default=True, help="Extraction processes.")
 @click.option("--refresh", is_flag=True, help="Re-extract documents already in the store.")
+@click.option(
+    "--executor",
+    type=click.Choice(api.EXECUTORS),
+    default="local",
+    show_default=True,
+    help="Where extraction runs: local processes (--jobs) or a Dask cluster (--scheduler).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --executor dask: the Dask scheduler, e.g. tcp://HOST:8786, or 'local' to "
+    "start a cluster of --jobs worker processes here.",
+)
 def ingest(
     paths: tuple[Path, ...],
     store_uri: str,
@@ -275,6 +289,8 @@ def ingest(
     source: str | None,
     jobs: int,
     refresh: bool,
+    executor: str,
+    scheduler: str | None,
 ) -> None:
     """Read articles, extract their claims, and store them.
 
@@ -282,14 +298,30 @@ def ingest(
     a blank line follows), .html, .jsonl (one article a line: id, text, title, date,
     url, source) and RSS/Atom feeds (.xml, .rss, .atom).
 
+    With --executor dask the extraction runs on a Dask cluster (pip install 'kg[dask]'
+    here and on the workers); the documents are still written by this process.
+
     \b
     Example:
       kg ingest data/samples --store ./kg-store
+      kg ingest wire/ --executor dask --scheduler tcp://10.0.0.5:8786
     """
+    if executor == "dask" and not scheduler:
+        raise click.UsageError("--executor dask needs --scheduler ADDRESS (or --scheduler local)")
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler goes with --executor dask")
     with _open(store_uri) as store:
         progress = _progress_printer()
         report = api.ingest(
-            paths, store, date=date, source=source, jobs=jobs, refresh=refresh, progress=progress
+            paths,
+            store,
+            date=date,
+            source=source,
+            jobs=jobs,
+            refresh=refresh,
+            progress=progress,
+            executor=executor,
+            scheduler=scheduler,
         )
     if progress:
         click.echo(err=True)
@@ -378,12 +410,31 @@ def extract(
     metavar="NAME=VALUE",
     help="A saved query's parameter (repeatable); values are bound as RDF terms.",
 )
+@click.option(
+    "--infer",
+    is_flag=True,
+    help="Also match what the ontology entails: a relation property in a triple pattern "
+    "finds its finer properties, symmetric readings (kg:meets both ways) and inverses "
+    "(kg:hasMember ↔ kg:memberOf). Applies to the direct triples of asserted claims, not "
+    "to claim nodes. Default method: materialise, the faster one once a relation joins "
+    "other patterns such as labels (bench/infer.py).",
+)
+@click.option(
+    "--infer-method",
+    type=click.Choice(["materialise", "rewrite"]),
+    help="How --infer works (implies --infer): materialise copies the triples the query "
+    "needs into memory and adds the entailed ones; rewrite turns each relation IRI into "
+    "a property path. Same answers (compare with DISTINCT); only materialise also infers "
+    "for predicate variables (?s ?p ?o).",
+)
 @store_option()
 def query(
     sparql: str | None,
     query_file: Path | None,
     saved: str | None,
     params: tuple[str, ...],
+    infer: bool,
+    infer_method: str | None,
     fmt: str,
     store_uri: str,
 ) -> None:
@@ -394,6 +445,7 @@ def query(
       kg query "SELECT ?s ?o WHERE { ?s kg:militaryAid ?o }"
       kg query --file data/queries/military-aid.rq --format csv
       kg query --saved arms-suppliers-of --param actor="Russia"
+      kg query --infer "SELECT DISTINCT ?org ?m WHERE { ?org kg:hasMember ?m }"
 
     The prefixes kg:, kgid:, wd:, prov:, dcterms:, schema:, skos:, rdfs:, rdf:, owl: and
     xsd: are predeclared.
@@ -411,7 +463,12 @@ def query(
         if not sep:
             raise click.UsageError(f"--param {item!r}: write NAME=VALUE")
         values[key.strip()] = value
-    with _open(store_uri, read_only=True) as store:
+    with _open(store_uri, read_only=True) as opened:
+        store = opened
+        if infer or infer_method is not None:
+            from kg.infer import DEFAULT_METHOD, InferenceStore
+
+            store = InferenceStore(opened, infer_method or DEFAULT_METHOD)
         if saved is not None:
             result = run_saved(store, saved, values)
         else:
@@ -967,6 +1024,12 @@ def export(store_uri: str, fmt: str, output: Path | None) -> None:
     """Export the store: RDF (named graphs kept by nq, trig and jsonld), GraphML and GEXF
     (Gephi), Cytoscape.js JSON, Neo4j import files, or CSV tables of nodes, edges and
     claims.
+
+    RDF from the on-disk store streams: memory does not grow with the store. ttl, nt and
+    xml write the union graph graph by graph, so a triple that several graphs state
+    appears once per graph. jsonld is compact JSON-LD with kg's context embedded
+    (ontology/context.jsonld). The graph formats (graphml … csv) build the claim network
+    in memory; so does any export of a memory: store.
 
     \b
     Example:
