@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import queue
 import re
 import subprocess
@@ -865,3 +866,68 @@ def test_kg_serve_refuses_a_bad_cors_origin(tmp_path: Path, cli: Callable) -> No
     result = cli("serve", "--store", path, "--port", "0", "--cors", "not an origin")
     assert result.exit_code == 1
     assert "--cors 'not an origin': give '*' or one origin" in result.output
+
+
+# --- load --------------------------------------------------------------------------------
+
+LOAD_CLIENTS = 50
+LOAD_SECONDS = 15.0
+
+
+def _rss_bytes() -> int:
+    """This process's resident memory now (not its peak)."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc (Linux)")
+def test_fifty_clients_for_fifteen_seconds_all_answered_and_memory_flat(
+    start: Callable[..., SparqlServer], store: Store
+) -> None:
+    """A bounded load test on 127.0.0.1: every request of 50 concurrent clients gets its
+    right answer (an update its 403), none waits anywhere near the timeout, and the
+    process's memory after the run is what it was after a warm-up."""
+    server = start(timeout=20.0, graph_html="<!doctype html><title>graph</title>")
+    requests = [
+        (lambda: get(server, "SELECT ?s ?o WHERE { ?s kg:condemns ?o }"), 200),
+        (lambda: get(server, "ASK { ?s kg:alliedWith ?o }", "text/csv"), 200),
+        (lambda: post_query(server, "CONSTRUCT WHERE { ?s kg:sendsTroops ?o }"), 200),
+        (lambda: post_form(server, {"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}), 200),
+        (lambda: post_form(server, {"update": "DROP ALL"}), 403),
+        (lambda: http(server.url + "/health"), 200),
+    ]
+
+    def hammer(seconds: float, client: int, results: list[tuple[int, int, float]]) -> None:
+        deadline = time.monotonic() + seconds
+        n = client
+        while time.monotonic() < deadline:
+            send, expected = requests[n % len(requests)]
+            began = time.monotonic()
+            reply = send()
+            results.append((reply.status, expected, time.monotonic() - began))
+            n += 1
+
+    def run(seconds: float) -> list[tuple[int, int, float]]:
+        results: list[tuple[int, int, float]] = []
+        clients = [
+            threading.Thread(target=hammer, args=(seconds, c, results)) for c in range(LOAD_CLIENTS)
+        ]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(seconds + 60)
+        assert not any(c.is_alive() for c in clients), "a client hung"
+        return results
+
+    run(3.0)  # warm-up: threads, caches, the allocator's pools
+    before = _rss_bytes()
+    results = run(LOAD_SECONDS)
+    after = _rss_bytes()
+
+    wrong = [(status, expected) for status, expected, _ in results if status != expected]
+    assert not wrong, f"{len(wrong)} of {len(results)} requests answered wrongly: {wrong[:5]}"
+    assert len(results) >= 500, f"only {len(results)} requests in {LOAD_SECONDS} s"
+    slowest = max(seconds for *_, seconds in results)
+    assert slowest < 10.0, f"a request took {slowest:.1f} s"
+    grown = (after - before) / 2**20
+    assert grown < 40, f"memory grew by {grown:.0f} MB over {len(results)} requests"
