@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import random
 import re
 import select
 import signal
@@ -80,10 +81,15 @@ def claim_keys(claims) -> set[tuple]:
 
 
 def ingest_until_some_stored(
-    argv: list[str], jsonl: Path, store: Path, cwd: Path
+    argv: list[str],
+    jsonl: Path,
+    store: Path,
+    cwd: Path,
+    kill_after: int = KILL_AFTER,
+    delay: float = 0.0,
 ) -> tuple[int, str]:
-    """Start ``kg ingest``, SIGKILL it once it reports KILL_AFTER stored documents;
-    returns the process's exit status and the progress it printed."""
+    """Start ``kg ingest``, SIGKILL it ``delay`` seconds after it reports ``kill_after``
+    stored documents; returns the process's exit status and the progress it printed."""
     env = {k: v for k, v in os.environ.items() if k not in ("KG_STORE", "KG_SPACY_MODEL")}
     master, slave = pty.openpty()
     proc = subprocess.Popen(
@@ -107,7 +113,8 @@ def ingest_until_some_stored(
             except OSError:  # the child closed the terminal
                 break
             stored = [int(n) for n in re.findall(r"\((\d+) stored", progress)]
-            if stored and stored[-1] >= KILL_AFTER:
+            if stored and stored[-1] >= kill_after:
+                time.sleep(delay)
                 break
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -156,3 +163,38 @@ def test_killed_ingest_leaves_whole_documents_and_resumes(tmp_path, cli, kg_argv
     ), rerun.output
     with kg.open_store(str(store_path), read_only=True) as store:
         assert {row["id"] for row in store.documents()} == set(documents)
+
+
+def test_repeated_kills_at_random_points_leave_a_valid_store(tmp_path, cli, kg_argv, repo_root):
+    """Three ingests killed at random points, each resuming the last: after every kill the
+    store holds only whole documents and `kg validate` accepts it; a last run finishes."""
+    rng = random.Random(2026)
+    jsonl = tmp_path / "articles.jsonl"
+    records = [article(i) for i in range(N_ARTICLES)]
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    store_path = tmp_path / "store"
+    documents = {
+        item.doc_id: item for item in kg.read_documents([jsonl]) if isinstance(item, Document)
+    }
+    extractor = kg.Extractor()
+    stored = 0
+    for _ in range(3):
+        kill_after, delay = rng.randint(2, 6), rng.uniform(0.0, 0.4)
+        status, progress = ingest_until_some_stored(
+            kg_argv, jsonl, store_path, repo_root, kill_after, delay
+        )
+        assert status == -signal.SIGKILL, f"ingest was not interrupted: {progress!r}"
+        with kg.open_store(str(store_path), read_only=True) as store:
+            present = store.documents()
+            for row in present:
+                kept = claim_keys(store.claims(document=row["id"]))
+                assert kept == claim_keys(extractor.extract(documents[row["id"]])), row["name"]
+        assert stored <= len(present) <= N_ARTICLES  # (a kill may land after the last write)
+        stored = len(present)
+        validated = cli("validate", "--store", store_path)
+        assert validated.exit_code == 0, validated.output + validated.stderr
+
+    rerun = cli("ingest", jsonl, "--store", store_path)
+    assert rerun.exit_code == 0, rerun.stderr
+    assert f"{stored} already in the store;" in rerun.output, rerun.output
+    assert cli("validate", "--store", store_path).exit_code == 0
