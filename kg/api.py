@@ -56,6 +56,15 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def finished(self) -> int:
+        """Inputs dealt with so far: documents stored, unchanged or skipped, and problems.
+
+        ``documents`` counts what has been read, which runs ahead while a batch is being
+        extracted; this is what a progress display should count.
+        """
+        return self.stored + self.unchanged + self.skipped + len(self.problems)
+
 
 def _documents_only(
     items: Iterable[Document | InputProblem], problems: list[InputProblem]

@@ -15,7 +15,6 @@ import json
 import logging
 import sys
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from kg.errors import KgError
 from kg.ingest import parse_date
 from kg.model import InputProblem
 from kg.ontology import SCORING_LABELS
+from kg.progress import IngestProgress
 from kg.serve import DEFAULT_HOST, DEFAULT_MAX_ROWS, DEFAULT_PORT, DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:  # the analysis stack loads only for the commands that use it
@@ -245,23 +245,6 @@ def _report_problems(report: api.IngestReport) -> None:
         click.secho(f"error: {problem}", fg="red", err=True)
 
 
-def _progress_printer() -> Callable[[api.IngestReport], None] | None:
-    if not sys.stderr.isatty():
-        return None
-    started = time.monotonic()
-
-    def show(report: api.IngestReport) -> None:
-        rate = report.documents / max(time.monotonic() - started, 1e-6)
-        click.echo(
-            f"\r  {report.documents} documents ({report.stored} stored, {report.skipped} "
-            f"already there), {report.claims} claims, {rate:.1f} docs/s ",
-            nl=False,
-            err=True,
-        )
-
-    return show
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option()
@@ -282,6 +265,15 @@ def _progress_printer() -> Callable[[api.IngestReport], None] | None:
     help="With --executor dask: the Dask scheduler, e.g. tcp://HOST:8786, or 'local' to "
     "start a cluster of --jobs worker processes here.",
 )
+@click.option(
+    "--progress-every",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="When stderr is not a terminal, log a progress line every N documents (0: never). "
+    "On a terminal a live line shows the rate and the time left.",
+)
 def ingest(
     paths: tuple[Path, ...],
     store_uri: str,
@@ -291,6 +283,7 @@ def ingest(
     refresh: bool,
     executor: str,
     scheduler: str | None,
+    progress_every: int,
 ) -> None:
     """Read articles, extract their claims, and store them.
 
@@ -310,21 +303,24 @@ def ingest(
         raise click.UsageError("--executor dask needs --scheduler ADDRESS (or --scheduler local)")
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler goes with --executor dask")
+    progress = IngestProgress(sys.stderr, every=progress_every)
+    if progress.live or progress.every:
+        progress.count(str(path) for path in paths)
     with _open(store_uri) as store:
-        progress = _progress_printer()
-        report = api.ingest(
-            paths,
-            store,
-            date=date,
-            source=source,
-            jobs=jobs,
-            refresh=refresh,
-            progress=progress,
-            executor=executor,
-            scheduler=scheduler,
-        )
-    if progress:
-        click.echo(err=True)
+        try:
+            report = api.ingest(
+                paths,
+                store,
+                date=date,
+                source=source,
+                jobs=jobs,
+                refresh=refresh,
+                progress=progress,
+                executor=executor,
+                scheduler=scheduler,
+            )
+        finally:
+            progress.close()
     _report_problems(report)
     click.echo(
         f"{report.documents} documents read: {report.stored} stored, "

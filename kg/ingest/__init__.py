@@ -32,6 +32,7 @@ __all__ = [
     "READERS",
     "SUPPORTED_SUFFIXES",
     "Limits",
+    "count_articles",
     "iter_input_files",
     "parse_date",
     "read_documents",
@@ -94,6 +95,70 @@ def read_file(
     options = ReadOptions(date=date, source=source, limits=limits)
     log.debug("%s: reading with %s", path, reader.__name__)
     yield from reader(path, options)
+
+
+# How articles are counted without being read, by reader: a file of one article counts 1.
+_LINE_READERS = frozenset({read_jsonl})
+_FEED_READERS = frozenset({read_feed})
+_FEED_ITEMS = (b"<item>", b"<item ", b"<entry>", b"<entry ")
+_CHUNK = 1 << 20
+
+
+def count_articles(paths: Iterable[str | os.PathLike[str]]) -> int:
+    """About how many articles :func:`read_documents` will yield for ``paths``, quickly.
+
+    A JSON Lines file counts its non-blank lines and a feed its items, by scanning bytes
+    without parsing; any other file counts one. Unreadable paths count nothing. It is an
+    estimate for progress displays (a malformed line still counts), read at disk speed.
+
+    >>> count_articles(["no/such/folder"])
+    0
+    """
+    total = 0
+    for item in iter_input_files(paths):
+        if isinstance(item, InputProblem):
+            continue
+        reader = READERS.get(suffix_of(item))
+        try:
+            if reader in _LINE_READERS:
+                total += _count_lines(item)
+            elif reader in _FEED_READERS:
+                total += _count_feed_items(item)
+            else:
+                total += 1
+        except OSError:
+            continue
+    return total
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    content = False  # whether the line being scanned has anything but white space
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            *ended, last = chunk.split(b"\n")
+            for part in ended:
+                lines += content or bool(part.strip())
+                content = False
+            content = content or bool(last.strip())
+    return lines + content
+
+
+def _count_feed_items(path: Path) -> int:
+    items = 0
+    longest = max(map(len, _FEED_ITEMS))
+    tail = b""  # a possible marker cut in two by the chunk boundary
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            window = tail + chunk
+            # Markers hold "<" only first, so none crosses a "<" near the end: count up to
+            # it and carry the rest over.
+            cut = window.rfind(b"<", max(0, len(window) - longest + 1))
+            if cut == -1:
+                cut = len(window)
+            items += sum(window[:cut].count(marker) for marker in _FEED_ITEMS)
+            tail = window[cut:]
+    return items + sum(tail.count(marker) for marker in _FEED_ITEMS)
 
 
 def read_documents(

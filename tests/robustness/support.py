@@ -22,6 +22,10 @@ SUMMARY = re.compile(
 )
 
 
+PROGRESS = re.compile(r"^progress: [\d,]+(/[\d,]+)? documents .*, [\dhms]+ elapsed$")
+"""The line ``kg ingest`` logs every ``--progress-every`` documents when not on a terminal."""
+
+
 def summary(stdout: str) -> dict[str, int]:
     """The numbers of ``kg ingest``'s closing line."""
     found = SUMMARY.findall(stdout)
@@ -36,14 +40,16 @@ def check_stderr(
     warnings: Iterable[str] = (),
 ) -> None:
     """stderr holds exactly one ``error: WHERE: reason`` line per expected problem (the
-    reason containing the expected words), the expected warnings once each, and nothing
-    else: no traceback, no stray library output, no line broken in two."""
+    reason containing the expected words), the expected warnings once each, progress lines,
+    and nothing else: no traceback, no stray library output, no line broken in two."""
     output = run.stdout + run.stderr
     assert "Traceback" not in output, output
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     error_lines = [line for line in lines if line.startswith("error: ")]
     warning_lines = [line for line in lines if line.startswith("WARNING ")]
-    others = [line for line in lines if line not in error_lines and line not in warning_lines]
+    progress_lines = [line for line in lines if PROGRESS.match(line)]
+    known = {*error_lines, *warning_lines, *progress_lines}
+    others = [line for line in lines if line not in known]
     assert not others, "unexpected stderr lines:\n" + "\n".join(others)
     for where, words in errors.items():
         naming = [line for line in error_lines if line.startswith(f"error: {where}: ")]

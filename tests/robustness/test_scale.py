@@ -58,6 +58,10 @@ def test_hundred_thousand_articles(tmp_path: Path, kg_process, cli) -> None:
         },
     )
     check_exit(run, failed=True)
+    # Not on a terminal: one plain progress line per 1,000 documents, counted up front.
+    progress = [line for line in run.stderr.splitlines() if line.startswith("progress: ")]
+    assert len(progress) == ARTICLES // 1000, progress[:3]
+    assert progress[-1].startswith("progress: 100,000/100,000 documents (100%), 99,998 stored")
     good = ARTICLES - 2
     claims = ARTICLES // CLAIM_EVERY
     assert summary(run.stdout) == {
