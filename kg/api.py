@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import IO, Any
 
-from kg.errors import KgError
+from kg.errors import KgError, StoreError
 from kg.extract import Extractor
 from kg.ingest import read_documents
 from kg.model import Claim, Document, InputProblem
@@ -27,6 +27,7 @@ from kg.store import Store
 
 __all__ = [
     "IngestReport",
+    "IngestStopped",
     "claim_record",
     "extract_records",
     "ingest",
@@ -66,6 +67,19 @@ class IngestReport:
         return self.stored + self.unchanged + self.skipped + len(self.problems)
 
 
+class IngestStopped(KgError):
+    """The store refused a write (a full disk, a read-only file system, a server that is
+    down), so the ingest stopped: every later document would fail the same way.
+
+    ``report`` tells what was done before; the documents it counts as stored are whole in
+    the store, and running the same ingest again resumes after them.
+    """
+
+    def __init__(self, message: str, report: IngestReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 def _documents_only(
     items: Iterable[Document | InputProblem], problems: list[InputProblem]
 ) -> Iterator[Document]:
@@ -94,7 +108,8 @@ def ingest(
 
     Documents already in the store (same text, hence same id) are skipped unless
     ``refresh`` is set, so an interrupted ingest resumes where it stopped. Bad inputs
-    are collected in the report's ``problems``; the batch goes on past them.
+    are collected in the report's ``problems``; the batch goes on past them. A store that
+    refuses a write stops the batch with :class:`IngestStopped`, which carries the report.
 
     ``executor="local"`` extracts in ``jobs`` local processes; ``executor="dask"`` on the
     Dask cluster whose scheduler is at ``scheduler`` (``tcp://host:8786``, or ``"local"``
@@ -134,19 +149,29 @@ def ingest(
         )
     else:
         results = extractor.extract_many(chain([first], todo), n_process=jobs)
-    for doc, result in results:
-        if isinstance(result, InputProblem):
-            report.problems.append(result)
-            continue
-        if store.replace_document(doc, result):
-            report.stored += 1
-        else:
-            report.unchanged += 1
-        if not refresh:  # the store now answers for it: keep only documents in flight
-            seen.discard(doc.doc_id)
-        report.claims += len(result)
-        if progress:
-            progress(report)
+    try:
+        for doc, result in results:
+            if isinstance(result, InputProblem):
+                report.problems.append(result)
+                continue
+            try:
+                changed = store.replace_document(doc, result)
+            except StoreError as error:
+                raise IngestStopped(f"stopped at {doc.name}: {error}", report) from error
+            if changed:
+                report.stored += 1
+            else:
+                report.unchanged += 1
+            if not refresh:  # the store now answers for it: keep only documents in flight
+                seen.discard(doc.doc_id)
+            report.claims += len(result)
+            if progress:
+                progress(report)
+    finally:
+        # Stopping early (an error, Ctrl-C) ends the extraction workers here and now.
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
     return report
 
 

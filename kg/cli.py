@@ -306,6 +306,7 @@ def ingest(
     progress = IngestProgress(sys.stderr, every=progress_every)
     if progress.live or progress.every:
         progress.count(str(path) for path in paths)
+    stopped: api.IngestStopped | None = None
     with _open(store_uri) as store:
         try:
             report = api.ingest(
@@ -319,15 +320,19 @@ def ingest(
                 executor=executor,
                 scheduler=scheduler,
             )
+        except api.IngestStopped as error:
+            stopped, report = error, error.report
         finally:
             progress.close()
     _report_problems(report)
+    if stopped:
+        click.secho(f"error: {stopped}", fg="red", err=True)
     click.echo(
         f"{report.documents} documents read: {report.stored} stored, "
         f"{report.unchanged} unchanged, {report.skipped} already in the store; "
         f"{report.claims} claims; {len(report.problems)} problems."
     )
-    if not report.ok:
+    if stopped or not report.ok:
         sys.exit(1)
 
 

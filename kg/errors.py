@@ -13,6 +13,7 @@ __all__ = [
     "QueryError",
     "StoreError",
     "StoreLockedError",
+    "StoreWriteError",
 ]
 
 
@@ -41,6 +42,13 @@ class StoreError(KgError):
 
 class StoreLockedError(StoreError):
     """Another process holds the embedded store open."""
+
+
+class StoreWriteError(StoreError):
+    """The store refused a write: a full disk, a read-only file system, no permission.
+
+    What was committed before stays whole; the write that failed left nothing behind.
+    """
 
 
 class QueryError(KgError):

@@ -24,6 +24,7 @@ import urllib.parse
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
@@ -48,7 +49,14 @@ from kg._sparql import (
     json_rows,
     query_shape,
 )
-from kg.errors import BadInputError, KgError, QueryError, StoreError, StoreLockedError
+from kg.errors import (
+    BadInputError,
+    KgError,
+    QueryError,
+    StoreError,
+    StoreLockedError,
+    StoreWriteError,
+)
 from kg.jsonld import jsonld_input, store_quads, write_jsonld
 from kg.model import Actor, ActorType, Claim, Document, Modality
 from kg.ontology import ID, KG, WD, bind_namespaces, ontology_graph, relations
@@ -72,6 +80,7 @@ __all__ = [
     "OxigraphStore",
     "SparqlStore",
     "Store",
+    "exists_store",
     "open_store",
     "register_backend",
 ]
@@ -108,6 +117,35 @@ _SUFFIXES = {
 _BULK_LOAD_BYTES = 64 * 1024 * 1024
 # The embedded store flushes its write buffers to disk after this many quads.
 _FLUSH_EVERY_QUADS = 50_000
+
+# What the operating system says inside RocksDB's error text, and what it means for a user.
+_OS_FAILURES = (
+    ("No space left on device", "the disk is full"),
+    ("Disk quota exceeded", "the disk quota is used up"),
+    ("File too large", "a file size limit was reached"),
+    ("Read-only file system", "it is on a read-only file system"),
+    ("Permission denied", "this user may not write there"),
+)
+
+
+# RocksDB's words when another opener holds the folder's LOCK file.
+_LOCKED = re.compile(r"While lock file|lock hold by|No locks available", re.IGNORECASE)
+
+
+def _os_failure(error: OSError) -> str | None:
+    """A user's reading of an operating-system failure, or None when it is something else."""
+    text = f"{error.strerror or ''} {error}"
+    return next((reason for needle, reason in _OS_FAILURES if needle in text), None)
+
+
+def _write_failure(location: str, error: OSError) -> StoreWriteError:
+    reason = _os_failure(error) or "the database reported an error"
+    return StoreWriteError(
+        f"cannot write to the store at {location}: {reason} ({error}). What was stored "
+        "before is intact and the failed write left nothing behind; fix this, then run the "
+        "same command again (an ingest resumes where it stopped)"
+    )
+
 
 _ACTOR_CLASSES = " ".join(f"kg:{t.value}" for t in ActorType)
 _PREFIXES = """PREFIX kg: <https://w3id.org/kg-geo/ontology#>
@@ -884,6 +922,8 @@ class OxigraphStore(Store):
 
     # Quads written through _replace since the last flush to disk.
     _unflushed: int = 0
+    # Whether a write failed (full disk, read-only file system): closing stays quiet then.
+    _write_failed: bool = False
 
     def __init__(self, location: str, *, read_only: bool = False, create: bool = True) -> None:
         path = Path(location or DEFAULT_STORE).expanduser()
@@ -902,21 +942,56 @@ class OxigraphStore(Store):
                     f"there is no kg store at {path}; create one with "
                     f"`kg ingest FILES --store {path}`"
                 )
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"cannot create the store at {path}: {error}") from None
         try:
             self.oxigraph = ox.Store(str(path))
         except OSError as error:
-            if "lock" in str(error).lower():
+            if _LOCKED.search(str(error)):
                 raise StoreLockedError(
                     f"the store at {path} is in use by another kg process; "
                     "wait for it or use another --store"
                 ) from None
-            raise StoreError(f"cannot open the store at {path}: {error}") from None
+            self.oxigraph = self._open_unwritable(path, error)
         from oxrdflib import OxigraphStore as _RdflibOxigraph
 
         self.dataset = bind_namespaces(
             Dataset(store=_RdflibOxigraph(store=self.oxigraph), default_union=True)
         )
+
+    def _open_unwritable(self, path: Path, error: OSError) -> ox.Store:
+        """Open for reading a store that cannot be written (read-only media, another
+        owner's folder, a full disk), or explain why it cannot be opened."""
+        reason = _os_failure(error)
+        if reason is None:
+            raise StoreError(f"cannot open the store at {path}: {error}") from None
+        if self.read_only and exists_store(path):
+            # RocksDB took the lock and then failed to write, so nobody else writes here:
+            # reading without the lock is safe.
+            try:
+                store = ox.Store.read_only(str(path))
+            except OSError as second:
+                raise StoreError(f"cannot open the store at {path}: {second}") from None
+            logger.debug("%s: cannot be written (%s); opened read-only", path, reason)
+            return store
+        if not exists_store(path):
+            raise StoreWriteError(
+                f"cannot create a store at {path}: {reason} ({error}); pass a --store "
+                "where this user can write"
+            ) from None
+        if reason in ("the disk is full", "the disk quota is used up"):
+            raise StoreWriteError(
+                f"cannot open the store at {path} for writing: {reason} ({error}). Free some "
+                "space and run the command again; read commands (stats, query, export) "
+                "still work"
+            ) from None
+        raise StoreWriteError(
+            f"cannot write to the store at {path}: {reason} ({error}). Read commands "
+            "(stats, query, show, export, serve) can still use it; to write, copy it "
+            "somewhere writable or pass another --store"
+        ) from None
 
     def _replace(
         self,
@@ -926,17 +1001,30 @@ class OxigraphStore(Store):
         actor_triples: Sequence[Triple],
     ) -> None:
         # One update request is one Oxigraph transaction: all of it or none survives a crash.
-        self.oxigraph.update(_replace_update(graph, triples, actors, actor_triples))
+        with self._writing():
+            self.oxigraph.update(_replace_update(graph, triples, actors, actor_triples))
         # RocksDB holds recent writes in memory until it flushes them: left alone, a long
         # ingest's memory grows with every document (1.3 GB more after a million triples).
         # Flushing every so many quads keeps it flat, and small buffers are faster too.
         self._unflushed += len(triples) + len(actor_triples)
         if self._unflushed >= _FLUSH_EVERY_QUADS:
-            self.oxigraph.flush()
+            with self._writing():
+                self.oxigraph.flush()
             self._unflushed = 0
 
     def _drop(self, graph: URIRef) -> None:
-        self.oxigraph.update(f"DROP SILENT GRAPH {_sparql_term(graph)}")
+        with self._writing():
+            self.oxigraph.update(f"DROP SILENT GRAPH {_sparql_term(graph)}")
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Turn the database's I/O failures (full disk, read-only file system) into a
+        :class:`StoreWriteError` that says what happened and what to do."""
+        try:
+            yield
+        except OSError as error:
+            self._write_failed = True
+            raise _write_failure(self.location, error) from None
 
     def _query(self, sparql: str, bindings: Mapping[str, Identifier]) -> Result:
         try:
@@ -965,10 +1053,17 @@ class OxigraphStore(Store):
             else self.oxigraph.load
         )
         source = jsonld_input(path) if fmt == "jsonld" else path
-        if isinstance(source, bytes):
-            load(source, rdf_format, base_iri=path.resolve().as_uri(), to_graph=target)
-            return
-        load(path=path, format=rdf_format, base_iri=path.resolve().as_uri(), to_graph=target)
+        base = path.resolve().as_uri()
+        try:
+            if isinstance(source, bytes):
+                load(source, rdf_format, base_iri=base, to_graph=target)
+            else:
+                load(path=path, format=rdf_format, base_iri=base, to_graph=target)
+        except OSError as error:
+            if _os_failure(error) is None:
+                raise  # reading the file failed: the caller reports the file
+            self._write_failed = True
+            raise _write_failure(self.location, error) from None
 
     def _dump(self, output: BinaryIO, fmt: str) -> None:
         _dump_oxigraph(self.oxigraph, output, fmt)
@@ -981,12 +1076,21 @@ class OxigraphStore(Store):
         store = getattr(self, "oxigraph", None)
         if store is None:
             return
-        store.flush()
-        self.dataset.store.close()
-        del self.oxigraph
-        del self.dataset
-        # rdflib objects may sit in reference cycles; the lock goes with the last reference.
-        gc.collect()
+        try:
+            if not self.read_only:
+                store.flush()
+        except OSError as error:
+            # Committed writes are in RocksDB's write-ahead log, which the next opening
+            # replays: a failed flush loses nothing, but the user should hear of it.
+            if not self._write_failed:
+                raise _write_failure(self.location, error) from None
+            logger.debug("flush at close failed after an earlier write failure: %s", error)
+        finally:
+            self.dataset.store.close()
+            del self.oxigraph
+            del self.dataset
+            # rdflib objects may sit in reference cycles; the lock goes with the last one.
+            gc.collect()
 
 
 # --- the SPARQL server backend ------------------------------------------------------
@@ -1532,6 +1636,12 @@ class _SparqlView(RdflibStore):
 ONTOLOGY_GRAPH = ID["graph/ontology"]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(.*)$", re.DOTALL)
+
+
+def exists_store(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an embedded kg store (a RocksDB folder Oxigraph made)."""
+    folder = Path(path)
+    return folder.is_dir() and (folder / "CURRENT").exists()
 
 
 def open_store(

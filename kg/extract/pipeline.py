@@ -101,15 +101,20 @@ class Extractor:
         context = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
         in_flight: deque[Future] = deque()
         batches = _batched(documents, self.batch_size)
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             n_process, mp_context=context, initializer=_worker_start, initargs=(self.batch_size,)
-        ) as pool:
+        )
+        try:
             for batch in batches:
                 in_flight.append(pool.submit(_worker_extract, batch))
                 if len(in_flight) >= 2 * n_process:
                     yield from in_flight.popleft().result()
             while in_flight:
                 yield from in_flight.popleft().result()
+        finally:
+            # Also when the caller stops early (closing this generator): batches not yet
+            # started are dropped, and the workers end before the caller goes on.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def claims_of(self, document: Document, parsed: Doc) -> list[Claim]:
         """Claims from an already parsed document."""
