@@ -41,7 +41,7 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: every benchmark at a modest size (about 15 min on 2 cores); see bench/README.md
+## bench: every benchmark at a modest size (about 6 min on 2 cores); see bench/README.md
 bench: install
 	$(BIN)/python bench/extract.py --jobs 2
 	$(BIN)/python bench/store.py --triples 100000
