@@ -834,8 +834,24 @@ CASES = [
     case(
         "precision-suspend-funding-is-not-sanction",
         "Canada said it would suspend funding UNRWA.",
-        [],
+        [("Canada", "AID", "UNRWA", "negated", ANY)],
         [("Canada", "SANCTIONS", ANY)],
+    ),
+    case(
+        "aid-gerund-parsed-as-compound",
+        "Norway and Ireland have resumed funding UNRWA, while Sweden will stop funding "
+        "UNRWA in March.",
+        [
+            ("Norway", "AID", "UNRWA", A, None),
+            ("Ireland", "AID", "UNRWA", A, None),
+            ("Sweden", "AID", "UNRWA", "negated", None),
+        ],
+    ),
+    case(
+        "precision-aid-agency-name-is-no-aid",
+        "The relief agency UNRWA said the aid agency WFP had no access to Gaza.",
+        [],
+        [(ANY, "AID", ANY)],
     ),
     case(
         "pronoun-skips-name-modifying-a-thing",

@@ -1108,7 +1108,26 @@ def _apposed_frame(tok: Token, actors: DocActors) -> Frame | None:
     return (owners, members, True) if owners else None
 
 
+def _gerund_compound(tok: Token, actors: DocActors) -> Frame | None:
+    """ "would suspend funding UNRWA": a gerund the parser made a compound of the name that
+    is its object. The name is the recipient and the governing verb's subject the giver."""
+    if not (tok.dep_ == "compound" and tok.lower_.endswith("ing") and tok.tag_ in {"NN", "VBG"}):
+        return None
+    if tok.i != tok.head.i - 1 or actors.mention_at(tok.head) is None:
+        return None
+    verb = _governing_verb(tok.head)
+    if verb is None or tok.head.dep_ != "dobj":
+        return None
+    patients = actors.resolve(tok.head)
+    agents = [a for a in _resolve_all(actors, subjects_of(verb)) if a not in patients]
+    return (agents, patients, False) if agents and patients else None
+
+
 def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
+    if trig.label in {"AID", "MILITARY_AID"}:
+        frame = _gerund_compound(tok, actors)
+        if frame is not None:
+            return frame
     if _APPOSED_NOUNS.get(tok.lemma_.lower()) == trig.label:
         frame = _apposed_frame(tok, actors)
         if frame is not None or tok.lemma_.lower() == "partner":
