@@ -838,6 +838,18 @@ CASES = [
         [("Canada", "SANCTIONS", ANY)],
     ),
     case(
+        "demand-asked-to",
+        "Brazil asked Argentina to reopen the border, and Chile ordered Peru to withdraw "
+        "its envoy.",
+        [("Brazil", "CRITICIZES", "Argentina", A, None), ("Chile", "CRITICIZES", "Peru", A, None)],
+    ),
+    case(
+        "precision-asked-about-is-no-demand",
+        "Brazil asked Argentina about the border, and Chile told Peru that talks were over.",
+        [],
+        [("Brazil", "CRITICIZES", ANY), ("Chile", "CRITICIZES", ANY)],
+    ),
+    case(
         "aid-gerund-parsed-as-compound",
         "Norway and Ireland have resumed funding UNRWA, while Sweden will stop funding "
         "UNRWA in March.",

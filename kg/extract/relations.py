@@ -183,6 +183,7 @@ class Trigger:
     named_modifier: bool
     owner_patient: bool
     needs_patient: bool
+    to_clause: bool = False  # the verb must govern a "to" clause ("asked Biden to act")
     excludes: frozenset[str] = frozenset()  # labels of the bare head word this phrase replaces
 
 
@@ -269,6 +270,7 @@ def relation_lexicon() -> Lexicon:
                     named_modifier=bool(entry.get("named_modifier")),
                     owner_patient=bool(entry.get("owner_patient")),
                     needs_patient=bool(entry.get("needs_patient")),
+                    to_clause=bool(entry.get("to_clause")),
                     excludes=frozenset(entry.get("excludes", ()) if len(words) > 1 else ()),
                 )
             )
@@ -676,6 +678,11 @@ def _plural_object(tok: Token) -> bool:
 
 def _fill(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -> Frame | None:
     if trig.context and not _has_context(tok, trig.context) and not _shared(tok, actors):
+        return None
+    if trig.to_clause and not any(
+        c.dep_ in {"xcomp", "ccomp"} and any(m.tag_ == "TO" for m in c.children)
+        for c in tok.children
+    ):
         return None
     if trig.pos == "verb":
         return _fill_verb(trig, tok, actors, lexicon)
