@@ -5,14 +5,15 @@ root does not help a process past either, unlike a ``chmod``.
 
 Each scenario is one shell script run inside the namespace; every ``kg`` command in it
 leaves its stdout, stderr and exit status in files that the test reads afterwards.
-Where mount namespaces are not allowed (some container sandboxes) the tests are skipped
-with that reason.
+Where mount namespaces are not allowed (some container sandboxes) those two tests are
+skipped with that reason. A third test starts two ingests on one store at once.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -244,3 +245,61 @@ run after kg export --format nq -o "$OUT/after.nq" --store "$DISK/store"
 
     assert steps["after"].status == 0
     assert sorted_lines(out / "after.nq") == sorted_lines(out / "before.nq")
+
+
+def test_two_ingests_on_one_store_one_fails_clearly_and_nothing_is_torn(tmp_path: Path) -> None:
+    """Two ``kg ingest`` processes started together on one embedded store: the store's
+    lock lets one write; the other stops at once with a clear message (never a traceback,
+    never a second writer). The store then equals one written by a single ingest."""
+    wire = tmp_path / "wire.jsonl"
+    write_wire(wire, 30)
+    store = tmp_path / "store"
+    argv = [*kg_command(), "ingest", str(wire), "--store", str(store)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    processes = [
+        subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT, env=env
+        )
+        for _ in range(2)
+    ]
+    runs = [(p.wait(timeout=300), *p.communicate()) for p in processes]
+    statuses = sorted(status for status, _, _ in runs)
+    assert statuses in ([0, 0], [0, 1]), runs
+    for status, stdout, stderr in runs:
+        assert "Traceback" not in stdout + stderr
+        if status == 1:
+            assert stderr.splitlines() == [
+                f"error: the store at {store} is in use by another kg process; "
+                "wait for it or use another --store"
+            ]
+        else:
+            assert summary(stdout)["problems"] == 0
+    stored = sum(summary(out)["stored"] for status, out, _ in runs if status == 0)
+    assert stored == 30  # each article written once, by whichever process got the lock
+
+    clean = tmp_path / "clean"
+    for target in (store, clean):
+        again = subprocess.run(
+            [*kg_command(), "ingest", wire, "--store", target],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            env=env,
+            check=False,
+        )
+        assert again.returncode == 0, again.stderr
+    assert summary(again.stdout)["stored"] == 30
+    dumps = []
+    for target in (store, clean):
+        out = tmp_path / f"{target.name}.nq"
+        exported = subprocess.run(
+            [*kg_command(), "export", "--format", "nq", "-o", out, "--store", target],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            env=env,
+            check=False,
+        )
+        assert exported.returncode == 0, exported.stderr
+        dumps.append(sorted_lines(out))
+    assert dumps[0] == dumps[1]
