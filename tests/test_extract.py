@@ -827,6 +827,19 @@ CASES = [
         [("Brazil", "CRITICIZES", "Spain")],
     ),
     case(
+        "collective-three-countries-listed-long-before",
+        "Chile, Peru and Colombia signed a fisheries accord in Lima on Monday. "
+        + "The accord sets catch limits for anchovy and hake along the coast for a decade. " * 12
+        + "Spain welcomed the deal, Brazil doubted it and Mexico ignored it. Argentina later "
+        "urged the three countries to open the accord to others.",
+        [
+            ("Argentina", "CRITICIZES", "Chile", A, None),
+            ("Argentina", "CRITICIZES", "Peru", A, None),
+            ("Argentina", "CRITICIZES", "Colombia", A, None),
+        ],
+        [("Argentina", "CRITICIZES", "Spain"), ("Argentina", "CRITICIZES", "Mexico")],
+    ),
+    case(
         "sanctions-suspended-states",
         "The African Union said on Friday that it had suspended Gabon and Niger after the coups.",
         [("African Union", "SANCTIONS", "Gabon", A, ANY)],

@@ -743,10 +743,10 @@ class DocActors:
 
     def _listed(self, tok: Token, count: int, wanted: set[ActorType]) -> list[Actor]:
         """The latest list of exactly ``count`` actors before ``tok`` ("Niger, Mali and
-        Burkina Faso … the three countries"), within the paragraph's last few sentences."""
-        earliest = max(0, tok.sent.start - 200)
+        Burkina Faso … the three countries"), however far back: a named list of that size
+        is what "the three countries" counts, even when the article opened with it."""
         for mention in reversed(self.mentions):
-            if mention.start >= tok.i or mention.start < earliest:
+            if mention.start >= tok.i:
                 continue
             head = self.doc[mention.start : mention.end].root
             if head.dep_ == "conj":
