@@ -851,6 +851,18 @@ CASES = [
         [("Canada", "SANCTIONS", ANY)],
     ),
     case(
+        "demand-that-clause",
+        "Chile demanded that Peru withdraw its envoy, and Spain insisted that Morocco should "
+        "reopen the border.",
+        [("Chile", "CRITICIZES", "Peru", A, None), ("Spain", "CRITICIZES", "Morocco", A, None)],
+    ),
+    case(
+        "precision-insisted-on-a-fact-is-no-demand",
+        "Spain insisted that Morocco reopened the border last year.",
+        [],
+        [("Spain", "CRITICIZES", ANY)],
+    ),
+    case(
         "demand-asked-to",
         "Brazil asked Argentina to reopen the border, and Chile ordered Peru to withdraw "
         "its envoy.",

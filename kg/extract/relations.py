@@ -984,6 +984,12 @@ def _fill_verb(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
                 for arg in _children(clause, "nsubj", "nsubjpass", "dobj"):
                     patient_tokens.append(arg)
                     owners += actors.owners(arg)
+        elif slot == "ccomp_subject":
+            # "demanded that Tehran stop", "insisted that Russia should leave": the subject
+            # of a clause in the subjunctive (a base verb), not of a stated fact
+            for clause in _children(tok, "ccomp"):
+                if clause.tag_ == "VB":
+                    patient_tokens += _children(clause, "nsubj")
         elif slot == "xcomp":
             for comp in _children(tok, "xcomp"):
                 patient_tokens += _children(comp, "dobj")
