@@ -891,6 +891,15 @@ CASES = [
         [(ANY, "AID", ANY)],
     ),
     case(
+        "pronoun-they-for-an-armed-group",
+        "Hezbollah said they had fired rockets at Israel, and the Taliban said they would "
+        "strike Pakistan.",
+        [
+            ("Hezbollah", "ATTACKS", "Israel", A, ANY),
+            ("Taliban", "ATTACKS", "Pakistan", "hedged", ANY),
+        ],
+    ),
+    case(
         "pronoun-skips-name-modifying-a-thing",
         "ECOWAS met in Abuja. A statement read on Ghana state radio said it would lift the "
         "sanctions on Mali.",

@@ -725,8 +725,15 @@ class DocActors:
                 if cand.pos_ == "PRON":
                     continue
                 found = [a for a in self.resolve(cand) if a.type != ActorType.PERSON]
-                # several actors, or one named in the plural ("the Houthis", "Russian forces")
-                if len(found) > 1 or (found and cand.tag_ in {"NNS", "NNPS"}):
+                # several actors, or one named in the plural ("Russian forces"), or an armed
+                # group, which "they" names whatever its tag ("the Houthis", "the Taliban")
+                if len(found) > 1 or (
+                    found
+                    and (
+                        cand.tag_ in {"NNS", "NNPS"}
+                        or all(a.type == ActorType.GROUP for a in found)
+                    )
+                ):
                     return found
         # No subject names several: the latest phrase elsewhere that does ("the decision
         # by the three countries … they have hardened their rhetoric").
