@@ -851,6 +851,13 @@ CASES = [
         [("Canada", "SANCTIONS", ANY)],
     ),
     case(
+        "trade-trading-partner",
+        "Chile is Japan's third-largest trading partner in South America, and Peru, a key "
+        "trading partner of India, signed no deal.",
+        [("Chile", "TRADE", "Japan", A, None), ("Peru", "TRADE", "India", A, None)],
+        [("Chile", "COOPERATES_WITH", "Japan")],
+    ),
+    case(
         "demand-that-clause",
         "Chile demanded that Peru withdraw its envoy, and Spain insisted that Morocco should "
         "reopen the border.",

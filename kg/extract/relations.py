@@ -266,7 +266,8 @@ def relation_lexicon() -> Lexicon:
                     modality=Modality(entry["modality"]) if entry.get("modality") else None,
                     context=frozenset(entry.get("context", ())),
                     theme_owner_is_patient=bool(entry.get("theme_owner_is_patient")),
-                    modifier_is_patient=entry["relation"] in {"memberOf", "alliedWith"},
+                    modifier_is_patient=entry["relation"] in {"memberOf", "alliedWith"}
+                    or bool(entry.get("modifier_is_patient")),
                     named_modifier=bool(entry.get("named_modifier")),
                     owner_patient=bool(entry.get("owner_patient")),
                     needs_patient=bool(entry.get("needs_patient")),
