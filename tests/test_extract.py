@@ -851,6 +851,32 @@ CASES = [
         [("Canada", "SANCTIONS", ANY)],
     ),
     case(
+        "collective-both-countries-not-the-speaker",
+        "Peru and Ecuador exchanged fire on the border. Chile urged both countries to show "
+        "restraint.",
+        [("Chile", "CRITICIZES", "Peru", A, None), ("Chile", "CRITICIZES", "Ecuador", A, None)],
+    ),
+    case(
+        "military-aid-supplier-of-weapons",
+        "Turkey, Azerbaijan's main supplier of drones, urged calm. Russia is Syria's biggest "
+        "arms supplier.",
+        [
+            ("Turkey", "MILITARY_AID", "Azerbaijan", A, None),
+            ("Russia", "MILITARY_AID", "Syria", A, None),
+        ],
+        [("Turkey", "TRADE", "Azerbaijan")],
+    ),
+    case(
+        "sanctions-recalled-ambassador",
+        "Algeria recalled its ambassador from France, and Peru summoned a senior Mexican diplomat.",
+        [("Algeria", "SANCTIONS", "France", A, None), ("Peru", "CRITICIZES", "Mexico", A, None)],
+    ),
+    case(
+        "supports-congratulated",
+        "Kenya congratulated Ethiopia and Eritrea on the peace deal.",
+        [("Kenya", "SUPPORTS", "Ethiopia", A, None), ("Kenya", "SUPPORTS", "Eritrea", A, None)],
+    ),
+    case(
         "trade-trading-partner",
         "Chile is Japan's third-largest trading partner in South America, and Peru, a key "
         "trading partner of India, signed no deal.",

@@ -805,6 +805,8 @@ class DocActors:
             root = self.doc[mention.start : mention.end].root
             if root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS:
                 continue  # "met in Brazil. … both leaders": Brazil is where, not who
+            if root.dep_ in {"nsubj", "nsubjpass"} and root.head in tok.ancestors:
+                continue  # "China urged both countries": the one acting is not one of them
             actor = mention.actor
             if (
                 actor.type == ActorType.PERSON
