@@ -28,6 +28,7 @@ from kg.model import InputProblem
 from kg.ontology import SCORING_LABELS
 from kg.progress import IngestProgress
 from kg.serve import DEFAULT_HOST, DEFAULT_MAX_ROWS, DEFAULT_PORT, DEFAULT_TIMEOUT
+from kg.store import limit_allocator_retention
 
 if TYPE_CHECKING:  # the analysis stack loads only for the commands that use it
     from kg.analyze import ClaimFilter
@@ -303,6 +304,7 @@ def ingest(
         raise click.UsageError("--executor dask needs --scheduler ADDRESS (or --scheduler local)")
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler goes with --executor dask")
+    limit_allocator_retention()  # a long run frees write buffers over and over
     progress = IngestProgress(sys.stderr, every=progress_every)
     if progress.live or progress.every:
         progress.count(str(path) for path in paths)
@@ -1090,6 +1092,7 @@ def import_(files: tuple[Path, ...], store_uri: str, fmt: str | None) -> None:
       kg import --format gdelt 20150218230000.export.CSV
     """
     failed = 0
+    limit_allocator_retention()
     with _open(store_uri) as store:
         for path in files:
             try:
