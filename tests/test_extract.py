@@ -851,6 +851,17 @@ CASES = [
         [("Canada", "SANCTIONS", ANY)],
     ),
     case(
+        "threat-drills-around-a-state",
+        "Russia staged naval drills off Norway, while Chile and Peru held joint drills around "
+        "the islands.",
+        [("Russia", "THREATENS", "Norway", A, None), ("Chile", "COOPERATES_WITH", "Peru", A, None)],
+        [
+            ("Chile", "THREATENS", ANY),
+            ("Peru", "THREATENS", ANY),
+            ("Russia", "COOPERATES_WITH", ANY),
+        ],
+    ),
+    case(
         "collective-both-countries-not-the-speaker",
         "Peru and Ecuador exchanged fire on the border. Chile urged both countries to show "
         "restraint.",

@@ -26,6 +26,7 @@ __all__ = ["Candidate", "Lexicon", "Trigger", "find_candidates", "relation_lexic
 # Verbs that only carry a nominal trigger ("imposed sanctions", "held talks"): the
 # verb's subject is the noun's actor.
 _LIGHT_VERBS = {
+    "stag",  # spaCy's small model lemmatises "staged" so
     "emerge",
     "withhold",
     "freeze",
@@ -1265,6 +1266,8 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
         # "joining current members Brazil, Russia…": members of the bloc in context.
         patients = actors.recent_organisation(tok)
     named_participants = _resolve_all(actors, participants)
+    if trig.needs_patient:  # a target is someone else: "held drills around the peninsula"
+        patients = [p for p in patients if p not in agents]
     agents = [a for a in agents if a not in patients or a in named_participants]
     patients = [p for p in patients if p not in agents]
     if not agents:
@@ -1292,7 +1295,8 @@ def _fill_noun(trig: Trigger, tok: Token, actors: DocActors, lexicon: Lexicon) -
                         agents + _resolve_all(actors, _prep_objects(meeting, _PARTICIPANT_PREPS))
                     )
                 )
-    if not patients and len(agents) < 2 and not (agents and trig.label in _RESPONSE_LABELS):
+    answers = bool(agents) and trig.label in _RESPONSE_LABELS and not trig.needs_patient
+    if not patients and (trig.needs_patient or len(agents) < 2) and not answers:
         return None  # (a lone actor's sanction may still name what it answers)
     standing = trig.label in _STANDING_LABELS or (
         # "China's support for Russia": given support, named by its giver
