@@ -851,6 +851,15 @@ CASES = [
         [("Canada", "SANCTIONS", ANY)],
     ),
     case(
+        "cooperation-joint-drills-bind-all-parties",
+        "Kenya and Uganda held joint drills with Tanzania last month.",
+        [
+            ("Kenya", "COOPERATES_WITH", "Uganda", A, None),
+            ("Kenya", "COOPERATES_WITH", "Tanzania", A, None),
+            ("Uganda", "COOPERATES_WITH", "Tanzania", A, None),
+        ],
+    ),
+    case(
         "threat-drills-around-a-state",
         "Russia staged naval drills off Norway, while Chile and Peru held joint drills around "
         "the islands.",

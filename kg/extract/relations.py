@@ -645,8 +645,12 @@ def _pairs(
     if rel.symmetric:
         everyone = list(dict.fromkeys(agents + patients))
         all_pairs = [(a, b) for i, a in enumerate(everyone) for b in everyone[i + 1 :]]
-        # "A and B finalized trade agreements with C": several deals, one party each.
-        separate = trig.needs_patient or _plural_object(tok)
+        # "A and B finalized trade agreements with C": several deals, one party each; but
+        # "A and B held joint drills with C" is one undertaking of all three.
+        said_joint = any(c.lower_ in _JOINT_WORDS for c in tok.children) or any(
+            w in _JOINT_WORDS for w in trig.words
+        )
+        separate = trig.needs_patient or (_plural_object(tok) and not said_joint)
         joint = rel.label in {"MEETS", "AGREEMENT_WITH"} or _joint(tok, trig)
         if agents and patients and (not joint or separate):
             pairs = [(a, b) for a in agents for b in patients]
