@@ -851,6 +851,15 @@ CASES = [
         [("Canada", "SANCTIONS", ANY)],
     ),
     case(
+        "collective-both-countries-not-the-subject-phrase",
+        "Ghana and Togo signed a border pact. UN Secretary-General Antonio Guterres "
+        "congratulated both countries.",
+        [
+            ("United Nations", "SUPPORTS", "Ghana", A, None),
+            ("United Nations", "SUPPORTS", "Togo", A, None),
+        ],
+    ),
+    case(
         "cooperation-joint-drills-bind-all-parties",
         "Kenya and Uganda held joint drills with Tanzania last month.",
         [

@@ -799,13 +799,23 @@ class DocActors:
             if listed:
                 return listed
         found: list[Actor] = []
+        # The subjects of the verbs above the collective ("US Secretary of State Rubio
+        # congratulated both countries"), names and all.
+        acting = [
+            (child.left_edge.i, child.right_edge.i)
+            for verb in ([] if tok.dep_ in {"nsubj", "nsubjpass"} else tok.ancestors)
+            for child in verb.children
+            if child.dep_ in {"nsubj", "nsubjpass"} and child.i < tok.i
+        ]
+        if tok.dep_ in {"pobj", "dobj"} and (relcl := _relative_clause_of(tok)) is not None:
+            acting.append((relcl.head.left_edge.i, relcl.head.i))  # the noun it describes
         for mention in reversed(self.mentions):
             if mention.start >= tok.i:
                 continue
             root = self.doc[mention.start : mention.end].root
             if root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS:
                 continue  # "met in Brazil. … both leaders": Brazil is where, not who
-            if root.dep_ in {"nsubj", "nsubjpass"} and root.head in tok.ancestors:
+            if any(left <= mention.start <= right for left, right in acting):
                 continue  # "China urged both countries": the one acting is not one of them
             actor = mention.actor
             if (
@@ -819,6 +829,16 @@ class DocActors:
                 if len(found) == count:
                     break
         return found if len(found) == count else []
+
+
+def _relative_clause_of(tok: Token) -> Token | None:
+    """The relative clause ``tok`` sits in, if any ("which has invested in both …")."""
+    for ancestor in tok.ancestors:
+        if ancestor.dep_ == "relcl":
+            return ancestor
+        if ancestor.pos_ in {"VERB", "AUX"} and ancestor.dep_ != "conj":
+            return None
+    return None
 
 
 # Prepositions after which a capital is a place ("talks in Abuja"), not its government.
