@@ -82,7 +82,6 @@ class IngestProgress:
         self._last_drawn = float("-inf")
         self._last_logged = 0
         self._width = 0
-        self._counter: threading.Thread | None = None
         self._undrawn: IngestReport | None = None  # the latest report, if not on screen yet
 
     def count(self, paths: Iterable[str]) -> None:
@@ -95,8 +94,7 @@ class IngestProgress:
             except Exception:  # an estimate is optional: the ingest goes on without one
                 self.total = None
 
-        self._counter = threading.Thread(target=run, name="kg-count-articles", daemon=True)
-        self._counter.start()
+        threading.Thread(target=run, name="kg-count-articles", daemon=True).start()
 
     def __call__(self, report: IngestReport) -> None:
         now = self._clock()
@@ -141,7 +139,7 @@ class IngestProgress:
         if report.problems:
             parts.append(f"{len(report.problems):,} problems")
         parts.append(f"{report.claims:,} claims")
-        rate = self.rate(now)
+        rate = self.rate()
         if rate is not None:
             parts.append(f"{rate:,.1f} docs/s")
             if total:
@@ -149,7 +147,7 @@ class IngestProgress:
         parts.append(f"{format_duration(now - self._started)} elapsed")
         return ", ".join(parts)
 
-    def rate(self, now: float) -> float | None:
+    def rate(self) -> float | None:
         """Documents per second over the recent window, or None before there is any."""
         first_time, first_done = self._samples[0]
         last_time, last_done = self._samples[-1]

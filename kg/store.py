@@ -976,7 +976,7 @@ class OxigraphStore(Store):
         super().__init__(str(path), read_only=read_only)
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path} is a file, not a kg store; pass a directory to --store")
-        exists = path.is_dir() and (path / "CURRENT").exists()
+        exists = exists_store(path)
         if not exists:
             if path.is_dir() and any(path.iterdir()):
                 raise StoreError(
@@ -1064,12 +1064,15 @@ class OxigraphStore(Store):
             self.oxigraph.update(f"DROP SILENT GRAPH {_sparql_term(graph)}")
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _writing(self, *, reading_a_file: bool = False) -> Iterator[None]:
         """Turn the database's I/O failures (full disk, read-only file system) into a
-        :class:`StoreWriteError` that says what happened and what to do."""
+        :class:`StoreWriteError` that says what happened and what to do. While loading a
+        file, other I/O errors are the file's and propagate as they are."""
         try:
             yield
         except OSError as error:
+            if reading_a_file and _os_failure(error) is None:
+                raise
             self._write_failed = True
             raise _write_failure(self.location, error) from None
 
@@ -1101,16 +1104,11 @@ class OxigraphStore(Store):
         )
         source = jsonld_input(path) if fmt == "jsonld" else path
         base = path.resolve().as_uri()
-        try:
+        with self._writing(reading_a_file=True):
             if isinstance(source, bytes):
                 load(source, rdf_format, base_iri=base, to_graph=target)
             else:
                 load(path=path, format=rdf_format, base_iri=base, to_graph=target)
-        except OSError as error:
-            if _os_failure(error) is None:
-                raise  # reading the file failed: the caller reports the file
-            self._write_failed = True
-            raise _write_failure(self.location, error) from None
 
     def _dump(self, output: BinaryIO, fmt: str) -> None:
         _dump_oxigraph(self.oxigraph, output, fmt)

@@ -78,6 +78,19 @@ def paragraph_breaks(doc: Doc) -> Doc:
 
 _DATELINE_DASHES = {"—", "–", "--", "-"}
 
+# Lemmas the small English model gets wrong on words the rules look up by lemma.
+_LEMMA_FIXES = {"staged": "stage"}  # en_core_web_sm 3.8: "staged" → "stag"
+
+
+@Language.component("kg_lemma_fixes")
+def fix_lemmas(doc: Doc) -> Doc:
+    """Correct the lemmatiser's known slips, so every rule sees the right lemma."""
+    for tok in doc:
+        right = _LEMMA_FIXES.get(tok.lower_)
+        if right is not None:
+            tok.lemma_ = right
+    return doc
+
 
 def _break_after_dateline(doc: Doc, start: int) -> None:
     first = doc[start] if start < len(doc) else None
@@ -109,4 +122,5 @@ def load_nlp() -> Language:
     )
     ruler.add_patterns(_patterns(load_gazetteer()))
     nlp.add_pipe("kg_paragraphs", before="parser")
+    nlp.add_pipe("kg_lemma_fixes", after="lemmatizer")
     return nlp

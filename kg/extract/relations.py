@@ -26,7 +26,6 @@ __all__ = ["Candidate", "Lexicon", "Trigger", "find_candidates", "relation_lexic
 # Verbs that only carry a nominal trigger ("imposed sanctions", "held talks"): the
 # verb's subject is the noun's actor.
 _LIGHT_VERBS = {
-    "stag",  # spaCy's small model lemmatises "staged" so
     "emerge",
     "withhold",
     "freeze",
@@ -614,8 +613,11 @@ def _named_group(tok: Token, actors: DocActors) -> list[Candidate]:
 def _joint(tok: Token, trig: Trigger) -> bool:
     """A joint undertaking ("joint naval drills with the US and Australia") binds every
     party to every other, as a meeting does (gold rule 7)."""
-    if trig.relation == "holdsJointExercises":
-        return True
+    return trig.relation == "holdsJointExercises" or _said_joint(tok, trig)
+
+
+def _said_joint(tok: Token, trig: Trigger) -> bool:
+    """Whether the words call it joint: "joint drills", "a trilateral pact"."""
     return any(c.lower_ in _JOINT_WORDS for c in tok.children) or any(
         w in _JOINT_WORDS for w in trig.words
     )
@@ -647,10 +649,7 @@ def _pairs(
         all_pairs = [(a, b) for i, a in enumerate(everyone) for b in everyone[i + 1 :]]
         # "A and B finalized trade agreements with C": several deals, one party each; but
         # "A and B held joint drills with C" is one undertaking of all three.
-        said_joint = any(c.lower_ in _JOINT_WORDS for c in tok.children) or any(
-            w in _JOINT_WORDS for w in trig.words
-        )
-        separate = trig.needs_patient or (_plural_object(tok) and not said_joint)
+        separate = trig.needs_patient or (_plural_object(tok) and not _said_joint(tok, trig))
         joint = rel.label in {"MEETS", "AGREEMENT_WITH"} or _joint(tok, trig)
         if agents and patients and (not joint or separate):
             pairs = [(a, b) for a in agents for b in patients]
