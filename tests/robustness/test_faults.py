@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, kg_command
+from conftest import REPO_ROOT, RunKg, kg_command
 
 from robustness.support import SUMMARY, summary
 
@@ -137,7 +137,20 @@ def sorted_lines(path: Path) -> list[str]:
     return sorted(path.read_text().splitlines())
 
 
-def test_a_full_disk_stops_the_ingest_clearly_and_a_rerun_finishes(tmp_path: Path) -> None:
+def ingest_and_export(kg_process: RunKg, store: Path, *sources: Path) -> list[str]:
+    """Ingest ``sources`` into ``store`` with the real CLI; the store's sorted N-Quads."""
+    for source in sources:
+        ingested = kg_process("ingest", source, "--store", store)
+        assert ingested.returncode == 0, ingested.stderr
+    dump = store.with_suffix(".nq")
+    exported = kg_process("export", "--format", "nq", "-o", dump, "--store", store)
+    assert exported.returncode == 0, exported.stderr
+    return sorted_lines(dump)
+
+
+def test_a_full_disk_stops_the_ingest_clearly_and_a_rerun_finishes(
+    tmp_path: Path, kg_process: RunKg
+) -> None:
     wire = tmp_path / "wire.jsonl"
     write_wire(wire, 120)
     samples = REPO_ROOT / "data" / "samples"
@@ -178,25 +191,8 @@ run export kg export --format nq -o "$OUT/after.nq" --store "$DISK/store"
     assert steps["validate"].status == 0 and "conforms" in steps["validate"].stdout
 
     # Every document is whole: the store equals one that never saw a full disk.
-    clean = tmp_path / "clean"
-    for source in (samples, wire):
-        ingested = subprocess.run(
-            [*kg_command(), "ingest", str(source), "--store", str(clean)],
-            capture_output=True,
-            text=True,
-            cwd=REPO_ROOT,
-            check=False,
-        )
-        assert ingested.returncode == 0, ingested.stderr
-    exported = subprocess.run(
-        [*kg_command(), "export", "--format", "nq", "-o", tmp_path / "clean.nq", "--store", clean],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        check=False,
-    )
-    assert exported.returncode == 0, exported.stderr
-    assert sorted_lines(tmp_path / "out" / "after.nq") == sorted_lines(tmp_path / "clean.nq")
+    clean = ingest_and_export(kg_process, tmp_path / "clean", samples, wire)
+    assert sorted_lines(tmp_path / "out" / "after.nq") == clean
 
 
 def test_a_read_only_store_reads_and_refuses_writes_clearly(tmp_path: Path) -> None:
@@ -247,7 +243,9 @@ run after kg export --format nq -o "$OUT/after.nq" --store "$DISK/store"
     assert sorted_lines(out / "after.nq") == sorted_lines(out / "before.nq")
 
 
-def test_two_ingests_on_one_store_one_fails_clearly_and_nothing_is_torn(tmp_path: Path) -> None:
+def test_two_ingests_on_one_store_one_fails_clearly_and_nothing_is_torn(
+    tmp_path: Path, kg_process: RunKg
+) -> None:
     """Two ``kg ingest`` processes started together on one embedded store: the store's
     lock lets one write; the other stops at once with a clear message (never a traceback,
     never a second writer). The store then equals one written by a single ingest."""
@@ -277,29 +275,9 @@ def test_two_ingests_on_one_store_one_fails_clearly_and_nothing_is_torn(tmp_path
     stored = sum(summary(out)["stored"] for status, out, _ in runs if status == 0)
     assert stored == 30  # each article written once, by whichever process got the lock
 
-    clean = tmp_path / "clean"
-    for target in (store, clean):
-        again = subprocess.run(
-            [*kg_command(), "ingest", wire, "--store", target],
-            capture_output=True,
-            text=True,
-            cwd=REPO_ROOT,
-            env=env,
-            check=False,
-        )
-        assert again.returncode == 0, again.stderr
-    assert summary(again.stdout)["stored"] == 30
-    dumps = []
-    for target in (store, clean):
-        out = tmp_path / f"{target.name}.nq"
-        exported = subprocess.run(
-            [*kg_command(), "export", "--format", "nq", "-o", out, "--store", target],
-            capture_output=True,
-            text=True,
-            cwd=REPO_ROOT,
-            env=env,
-            check=False,
-        )
-        assert exported.returncode == 0, exported.stderr
-        dumps.append(sorted_lines(out))
-    assert dumps[0] == dumps[1]
+    again = kg_process("ingest", wire, "--store", store)
+    assert again.returncode == 0, again.stderr
+    assert (summary(again.stdout)["skipped"], summary(again.stdout)["stored"]) == (30, 0)
+    assert ingest_and_export(kg_process, store) == ingest_and_export(
+        kg_process, tmp_path / "clean", wire
+    )
